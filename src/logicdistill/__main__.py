@@ -1,0 +1,3 @@
+from logicdistill.cli import main
+
+raise SystemExit(main())

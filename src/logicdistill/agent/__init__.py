@@ -1,0 +1,1 @@
+"""The decision loop of Logic Distillation (Algorithm 1): stages, selection, sandboxed invocation, emergencies."""

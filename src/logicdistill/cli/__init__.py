@@ -1,0 +1,49 @@
+"""The ``logicdistill`` command line (SPEC §6). Each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from logicdistill import __version__
+from logicdistill.errors import UserError
+
+# Modules that each register their subcommands with ``add_parser(subparsers)``.
+_COMMAND_MODULES = (
+    "logicdistill.cli.tasks_cmd",
+    "logicdistill.cli.eval_cmd",
+    "logicdistill.cli.base_cmd",
+    "logicdistill.cli.sandbox_cmd",
+    "logicdistill.cli.distill_cmd",
+    "logicdistill.cli.demo_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="logicdistill",
+        description="Logic Distillation: a teacher LLM writes checked functions, a small student learns to "
+        "select and call them.",
+    )
+    parser.add_argument("--version", action="version", version=f"logicdistill {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"logicdistill: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("logicdistill: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,17 @@
+"""``logicdistill distill``: not built yet (its issue has not landed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("distill", help="(not built yet)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print("logicdistill distill: not built yet", file=sys.stderr)
+    return 2

@@ -1,0 +1,105 @@
+"""``logicdistill eval`` (N episodes, a table, JSON) and ``logicdistill play`` (one episode, turn by turn)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from logicdistill.errors import UserError
+from logicdistill.evaluation import evaluate, format_table, make_env, make_policy, play_episode, write_json
+from logicdistill.tasks import get_task, task_names
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("eval", help="play N episodes with paired seeds and print a table")
+    _common(p)
+    p.add_argument("--episodes", type=int, default=100, help="episodes per policy (default 100)")
+    p.add_argument("--json", metavar="FILE", help="write the SPEC §6 results object (a list for several policies)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_eval)
+
+    q = subparsers.add_parser("play", help="play one episode and print it turn by turn")
+    _common(q)
+    q.add_argument("--render", metavar="FILE", help="write the episode as an animation (GIF) where the task draws one")
+    q.set_defaults(func=run_play)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
+    p.add_argument(
+        "--policy", default="optimal", help="policy name; eval takes several, comma-separated (default optimal)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="base seed; episode i uses seed+i (default 0)")
+    p.add_argument("--map", help="pursuit: a named map, random:SEED or a map file (default: the named-map pool)")
+    p.add_argument("--evader", help="pursuit: evader policy random|greedy|optimal (default optimal)")
+    p.add_argument("--scenario", help="pursuit: an emergency scenario name or file")
+    p.add_argument(
+        "--env-arg", action="append", default=[], metavar="KEY=VALUE", help="any other environment argument"
+    )
+
+
+def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Environment arguments from the convenience flags and ``--env-arg KEY=VALUE``."""
+    kwargs: dict[str, Any] = {k: getattr(args, k) for k in ("map", "evader", "scenario") if getattr(args, k)}
+    for item in args.env_arg:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--env-arg wants KEY=VALUE, got {item!r}")
+        kwargs[key] = int(value) if value.lstrip("-").isdigit() else value
+    return kwargs
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    task = get_task(args.task)
+    policies = [p.strip() for p in args.policy.split(",") if p.strip()]
+    if not policies:
+        raise UserError("--policy names no policy")
+    for name in policies:  # fail on a bad name before any episode is played
+        make_policy(task, name)
+    kwargs = env_kwargs(args)
+    results = [evaluate(task, name, args.episodes, args.seed, kwargs, progress=not args.quiet) for name in policies]
+    reference = "optimal" if "optimal" in policies and len(policies) > 1 else None
+    print(format_table(results, reference=reference))
+    if args.json:
+        write_json(results, args.json)
+        print(f"wrote {args.json}")
+    return 0
+
+
+def run_play(args: argparse.Namespace) -> int:
+    task = get_task(args.task)
+    policy = make_policy(task, args.policy)
+    env = make_env(task, env_kwargs(args))
+    frames = []
+
+    def on_step(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
+        print("=== start" if t == 0 else f"--- step {t}: action {_action_text(action)}  reward {reward:+g}")
+        if info.get("new_rule"):
+            print(f"NEW RULE: {info['new_rule']}")
+        trace = getattr(policy, "last_trace", None)
+        if trace:
+            print(trace)
+        print(task.describe(env))
+        if args.render:
+            frames.append(task.frame(env))
+
+    record = play_episode(task, env, policy, args.seed, on_step=on_step)
+    print(f"=== episode over after {record.steps} steps, return {record.total_reward:+g}")
+    for key, value in record.stats.items():
+        print(f"  {key}: {value}")
+    if args.render:
+        _save_animation(frames, args.render)
+    env.close()
+    return 0
+
+
+def _action_text(action: Any) -> str:
+    return str(action.tolist() if hasattr(action, "tolist") else action)
+
+
+def _save_animation(frames: list[Any], path: str) -> None:
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        raise UserError("this task draws no pictures; --render is not available")
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=400, loop=0)
+    print(f"wrote {path}")

@@ -1,0 +1,27 @@
+"""``logicdistill tasks``: the tasks and their stage layouts."""
+
+from __future__ import annotations
+
+import argparse
+
+from logicdistill.tasks import get_task, task_names
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("tasks", help="list the tasks and their stage layouts")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for name in task_names():
+        task = get_task(name)
+        print(f"{name}: {task.description}")
+        print(f"  environment: {task.env_id}")
+        print(f"  policies: {', '.join(sorted(task.policies()))}")
+        if task.stages:
+            print(f"  stages ({len(task.stages)} per decision step):")
+            for i, stage in enumerate(task.stages, 1):
+                print(f"    {i}. {stage.name}: {stage.produces}")
+        else:
+            print("  stages: none declared")
+    return 0

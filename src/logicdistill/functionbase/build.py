@@ -1,0 +1,89 @@
+"""Eq. 1 and Eq. 6 end to end: ask the teacher, admit every function in the sandbox, store a new version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from logicdistill import paths
+from logicdistill.functionbase.admission import AdmissionReport, admit
+from logicdistill.functionbase.store import BaseVersion, FunctionBaseStore
+from logicdistill.sandbox import check_source
+from logicdistill.tasks.base import Task
+from logicdistill.teacher.drafts import Draft, with_provenance
+from logicdistill.teacher.teachers import RuleEvent, Teacher, rules_hash
+
+
+class AdmissionFailed(Exception):
+    """Some function of a draft failed admission; nothing was written."""
+
+    def __init__(self, reports: list[AdmissionReport], program_problem: str | None = None):
+        self.reports = reports
+        self.program_problem = program_problem
+        lines = [f"{r.function}: {'; '.join(r.reasons())}" for r in reports if not r.ok]
+        if program_problem:
+            lines.append(f"usage program: {program_problem}")
+        super().__init__("admission failed:\n  " + "\n  ".join(lines))
+
+
+@dataclass
+class BuildResult:
+    base: BaseVersion
+    reports: list[AdmissionReport]
+
+
+def default_store(task: Task, root: str | Path | None = None) -> FunctionBaseStore:
+    """The task's function base: ``<root>/<task>`` (default root: the logicdistill home's ``bases``)."""
+    return FunctionBaseStore(Path(root) / task.name if root else paths.cache_dir("bases") / task.name)
+
+
+def admit_draft(task: Task, draft: Draft, sandbox: Any, teacher: str, existing: list) -> list[AdmissionReport]:
+    """Admission reports for every function of the draft (checked against each other and ``existing``)."""
+    checks = task.function_checks()
+    peers = list(existing) + list(draft.functions)
+    reports = [admit(f, sandbox, checks, peers) for f in draft.functions]
+    problem = _program_problem(draft.program)
+    if problem or not all(r.ok for r in reports):
+        raise AdmissionFailed(reports, problem)
+    return reports
+
+
+def build_base(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: Any) -> BuildResult:
+    """Eq. 1: rules -> functions + manuals + stage layout + usage program, admitted, as a new version."""
+    draft = teacher.write_base(task)
+    reports = admit_draft(task, draft, sandbox, teacher.name, [])
+    functions = {f.name: _stamped(f, teacher, task, reports) for f in draft.functions}
+    flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
+    base = store.commit(draft.stages, functions, draft.program, note=f"eq1 by {teacher.name}", flags=flags)
+    return BuildResult(base, reports)
+
+
+def adopt_rule(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: Any, event: RuleEvent) -> BuildResult:
+    """Eq. 6: a new rule -> new functions (and program), admitted and added as a new version."""
+    base = store.require_current(task.name)
+    draft = teacher.write_emergency(task, event, base)
+    reports = admit_draft(task, draft, sandbox, teacher.name, list(base.functions.values()))
+    functions = [_stamped(f, teacher, task, reports) for f in draft.functions]
+    flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
+    new = store.extend(functions, draft.program, note=f"eq6 {event.kind} by {teacher.name}", flags=flags)
+    return BuildResult(new, reports)
+
+
+def check_base(task: Task, base: BaseVersion, sandbox: Any) -> tuple[list[AdmissionReport], str | None]:
+    """Re-run admission on every function of a stored version (``base check``)."""
+    functions = list(base.functions.values())
+    reports = [admit(f, sandbox, task.function_checks(), functions) for f in functions]
+    return reports, _program_problem(base.program)
+
+
+def _stamped(function, teacher: Teacher, task: Task, reports: list[AdmissionReport]):
+    passed = next(r.passed for r in reports if r.function == function.name)
+    return with_provenance(function, teacher.name, rules_hash(task), passed)
+
+
+def _program_problem(program: str | None) -> str | None:
+    if program is None:
+        return None
+    check = check_source(program)
+    return None if check.ok else str(check)

@@ -1,0 +1,343 @@
+"""The sandbox pool: checked modules, reusable worker processes, and per-call results.
+
+``Sandbox.load`` runs the static checks in this process; ``call``/``call_many`` send JSON requests to worker
+processes (see ``worker.py``) and read one JSON reply per call. A worker that times out, crashes or runs out
+of memory is killed and replaced, and the calls after it in the batch go to the fresh worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from logicdistill.sandbox.limits import Limits
+from logicdistill.sandbox.policy import DEFAULT_IMPORTS, SAFE_BUILTIN_NAMES, module_exports
+from logicdistill.sandbox.static_check import CheckResult, parse_checked, top_level_names
+from logicdistill.sandbox.worker import EXIT_CPU, HEADER, NotJsonable, OutputTooLarge, to_jsonable, write_frame
+
+WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+MAX_MODULES_PER_WORKER = 256  # a worker caches every module it loads; recycle it past this many
+MAX_ARGUMENT_BYTES = 64 << 20
+KINDS = ("ok", "rejected", "error", "timeout", "memory", "output", "crash")
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One call's outcome: ``kind`` is one of KINDS; ``value`` is JSON data when ``ok``."""
+
+    ok: bool
+    value: Any
+    kind: str
+    reason: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """One call for ``Sandbox.call_many`` (a plain tuple ``(module_id, function, args, kwargs)`` works too)."""
+
+    module_id: str
+    function: str
+    args: Sequence[Any] = ()
+    kwargs: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Module:
+    digest: str
+    source: str
+    names: frozenset[str]
+
+
+def _failed(kind: str, reason: str, seconds: float = 0.0) -> CallResult:
+    return CallResult(False, None, kind, reason, seconds)
+
+
+class _Worker:
+    """One worker process and the two pipes to it."""
+
+    def __init__(self, config: bytes, cwd: str, max_reply: int) -> None:
+        self.config, self.cwd, self.max_reply = config, cwd, max_reply
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.loaded: set[str] = set()
+
+    def start(self) -> None:
+        to_child, from_parent = os.pipe()[::-1]  # (write end kept here, read end for the child)
+        from_child, to_parent = os.pipe()
+        debug = os.environ.get("LOGICDISTILL_SANDBOX_DEBUG")
+        env = {"PYTHONHASHSEED": "0", "PYTHONSAFEPATH": "1"}  # fixed hashing: set order is reproducible
+        self.proc = subprocess.Popen(
+            [sys.executable, "-s", "-S", "-B", WORKER_PATH, str(from_parent), str(to_parent)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=None if debug else subprocess.DEVNULL,
+            pass_fds=(from_parent, to_parent),
+            cwd=self.cwd,
+            env=env,
+            start_new_session=True,  # a terminal's Ctrl-C goes to the parent, which then closes the pool
+        )
+        os.close(from_parent)
+        os.close(to_parent)
+        self.fd_out, self.fd_in = to_child, from_child
+        self.loaded = set()
+        write_frame(self.fd_out, self.config)
+        if self.recv(time.monotonic() + 30) is None:
+            raise RuntimeError(f"sandbox worker failed to start (exit status {self.reap()})")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def send(self, message: dict[str, Any]) -> None:
+        write_frame(self.fd_out, json.dumps(message).encode())
+
+    def recv(self, deadline: float) -> Any:
+        """The next reply, None at end of file; TimeoutError past ``deadline``; ValueError if oversized."""
+        header = self._read_exact(HEADER.size, deadline)
+        if header is None:
+            return None
+        size = HEADER.unpack(header)[0]
+        if size > self.max_reply:
+            raise ValueError(f"worker reply of {size} bytes exceeds the output limit")
+        body = self._read_exact(size, deadline)
+        return None if body is None else json.loads(body)
+
+    def _read_exact(self, n: int, deadline: float) -> bytes | None:
+        chunks, left = [], n
+        while left:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([self.fd_in], [], [], wait)[0]:
+                raise TimeoutError
+            data = os.read(self.fd_in, min(left, 1 << 20))
+            if not data:
+                return None
+            chunks.append(data)
+            left -= len(data)
+        return b"".join(chunks)
+
+    def reap(self) -> int | None:
+        """Wait briefly for the exited worker and return its status (negative: killed by that signal)."""
+        if self.proc is None:
+            return None
+        try:
+            return self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+            self.proc.wait()
+        for fd in (self.fd_out, self.fd_in):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.proc = None
+
+
+def _exit_reason(status: int | None, limits: Limits) -> tuple[str, str]:
+    if status == EXIT_CPU or status == -signal.SIGXCPU:
+        return "timeout", f"CPU time limit of {limits.cpu_seconds} s exceeded"
+    if status is not None and status < 0:
+        name = signal.Signals(-status).name if -status in signal.valid_signals() else str(-status)
+        if -status == signal.SIGXFSZ:
+            return "crash", "worker killed for writing a file (SIGXFSZ)"
+        return "crash", f"worker died from signal {name}"
+    return "crash", f"worker exited unexpectedly (status {status})"
+
+
+def _cleanup(workers: list[_Worker], tmpdir: str) -> None:
+    for worker in workers:
+        worker.kill()
+    shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class Sandbox:
+    """Runs checked, untrusted functions in a pool of isolated worker processes with per-call limits."""
+
+    def __init__(
+        self,
+        workers: int = 1,
+        cpu_seconds: float = 2.0,
+        wall_seconds: float = 5.0,
+        memory_mb: int = 512,
+        max_output_bytes: int = 1_000_000,
+        allowed_imports: Iterable[str] = DEFAULT_IMPORTS,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.limits = Limits(cpu_seconds, wall_seconds, memory_mb, max_output_bytes)
+        self.allowed_imports = frozenset(allowed_imports)
+        exports = module_exports(tuple(self.allowed_imports))
+        config = {"limits": self.limits.as_dict(), "exports": exports, "builtins": sorted(SAFE_BUILTIN_NAMES)}
+        self._tmpdir = tempfile.mkdtemp(prefix="ld-sandbox-")
+        os.chmod(self._tmpdir, 0o500)  # an empty folder the worker cannot write into
+        max_reply = max_output_bytes + 4096
+        self._workers = [_Worker(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        for worker in self._workers:
+            self._idle.put(worker)
+        self._modules: dict[str, _Module] = {}
+        self._rejected: dict[str, CheckResult] = {}
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._tmpdir)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def load(self, module_id: str, source: str) -> CheckResult:
+        """Statically check ``source``; when it passes, ``module_id`` becomes callable (replacing older source)."""
+        result, tree = parse_checked(source, self.allowed_imports)
+        with self._lock:
+            if result.ok and tree is not None:
+                digest = hashlib.sha256(source.encode()).hexdigest()
+                self._modules[module_id] = _Module(digest, source, frozenset(top_level_names(tree)))
+                self._rejected.pop(module_id, None)
+            else:
+                self._modules.pop(module_id, None)
+                self._rejected[module_id] = result
+        return result
+
+    def call(
+        self, module_id: str, function: str, args: list | tuple = (), kwargs: dict | None = None
+    ) -> CallResult:
+        """Call ``function`` of a loaded module with JSON-data arguments."""
+        return self.call_many([CallRequest(module_id, function, args, kwargs)])[0]
+
+    def call_many(self, requests: Iterable[CallRequest | tuple]) -> list[CallResult]:
+        """Run several calls with one round trip per worker; results come back in request order."""
+        results: list[CallResult | None] = []
+        pending: list[tuple[int, dict[str, Any], _Module]] = []
+        for index, request in enumerate(requests):
+            prepared = self._prepare(request if isinstance(request, CallRequest) else CallRequest(*request))
+            results.append(prepared if isinstance(prepared, CallResult) else None)
+            if not isinstance(prepared, CallResult):
+                pending.append((index, *prepared))
+        if pending:
+            n = min(len(self._workers), len(pending))
+            chunks = [pending[i * len(pending) // n : (i + 1) * len(pending) // n] for i in range(n)]
+            if n == 1:
+                done = [self._run_chunk(chunks[0])]
+            else:
+                with self._lock:
+                    if self._executor is None:
+                        self._executor = ThreadPoolExecutor(len(self._workers), thread_name_prefix="sandbox")
+                done = list(self._executor.map(self._run_chunk, chunks))
+            for chunk_results in done:
+                for index, result in chunk_results:
+                    results[index] = result
+        return [r for r in results if r is not None]
+
+    def close(self) -> None:
+        """Stop every worker and remove the working folder; the sandbox cannot be used afterwards."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        for worker in self._workers:
+            if worker.alive:
+                try:
+                    worker.send({"op": "exit"})
+                except OSError:
+                    pass
+        self._finalizer()
+
+    def _prepare(self, request: CallRequest) -> CallResult | tuple[dict[str, Any], _Module]:
+        with self._lock:
+            module = self._modules.get(request.module_id)
+            rejected = self._rejected.get(request.module_id)
+        if module is None:
+            why = f"was rejected: {rejected}" if rejected else "is not loaded"
+            return _failed("rejected", f"module {request.module_id!r} {why}")
+        name = request.function
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
+            return _failed("rejected", f"{name!r} is not a callable function name")
+        if name not in module.names:
+            return _failed("rejected", f"module {request.module_id!r} defines no function {name!r}")
+        if not isinstance(request.args, (list, tuple)) or not isinstance(request.kwargs, (dict, type(None))):
+            return _failed("rejected", "args must be a list or tuple and kwargs a dict")
+        try:
+            args = to_jsonable(list(request.args), MAX_ARGUMENT_BYTES)
+            kwargs = to_jsonable(dict(request.kwargs or {}), MAX_ARGUMENT_BYTES)
+        except (NotJsonable, OutputTooLarge) as exc:
+            return _failed("rejected", f"arguments are not JSON data: {exc}")
+        message = {"hash": module.digest, "module": request.module_id, "function": name}
+        return {**message, "args": args, "kwargs": kwargs}, module
+
+    def _run_chunk(self, items: list[tuple[int, dict[str, Any], _Module]]) -> list[tuple[int, CallResult]]:
+        worker = self._idle.get()
+        try:
+            out: list[tuple[int, CallResult]] = []
+            while items:
+                done = self._run_batch(worker, items)
+                out.extend(done)
+                items = items[len(done) :]
+            return out
+        finally:
+            self._idle.put(worker)
+
+    def _run_batch(self, worker: _Worker, items: list[tuple[int, dict[str, Any], _Module]]) -> list:
+        """Send ``items`` to ``worker`` and read replies until done or the worker is lost (it is then killed)."""
+        if worker.alive and len(worker.loaded | {m.digest for _, _, m in items}) > MAX_MODULES_PER_WORKER:
+            worker.kill()
+        started = time.monotonic()
+        try:
+            if not worker.alive:
+                worker.kill()
+                worker.start()
+            calls, sent = [], set()
+            for _, message, module in items:
+                fresh = module.digest not in worker.loaded and module.digest not in sent
+                calls.append({**message, "source": module.source} if fresh else message)
+                sent.add(module.digest)
+            worker.send({"op": "batch", "calls": calls})
+            worker.loaded |= sent
+        except (OSError, RuntimeError) as exc:
+            worker.kill()
+            return [(items[0][0], _failed("crash", f"could not reach the worker: {exc}", time.monotonic() - started))]
+        out = []
+        for index, _, _ in items:
+            try:
+                reply = worker.recv(started + self.limits.wall_seconds)
+            except TimeoutError:
+                worker.kill()
+                reason = f"wall time limit of {self.limits.wall_seconds} s exceeded"
+                return [*out, (index, _failed("timeout", reason, time.monotonic() - started))]
+            except ValueError as exc:
+                worker.kill()
+                return [*out, (index, _failed("output", str(exc), time.monotonic() - started))]
+            if reply is None:
+                kind, reason = _exit_reason(worker.reap(), self.limits)
+                worker.kill()
+                return [*out, (index, _failed(kind, reason, time.monotonic() - started))]
+            kind = reply["kind"]
+            out.append((index, CallResult(kind == "ok", reply.get("value"), kind, reply["reason"], reply["seconds"])))
+            started = time.monotonic()
+            if kind == "memory":
+                worker.kill()
+                return out
+        return out

@@ -1,0 +1,256 @@
+"""The sandbox worker: a separate interpreter that runs checked, untrusted functions under hard limits.
+
+The pool starts it as ``python -s -S -B worker.py FD_IN FD_OUT`` with a clean environment, an empty
+working folder, stdin/stdout/stderr on /dev/null and its own session. It imports only the standard library
+(never the logicdistill package), applies its limits (no core files, no file writes, no new processes,
+an address-space cap), then serves requests read from FD_IN: length-prefixed JSON frames, never pickles.
+
+Per call: a profiling timer ends the process after the CPU budget (a Python handler cannot be caught by
+sandboxed code because it never returns), RLIMIT_CPU kills a hog stuck inside one C call, and the parent
+kills the worker at the wall-time limit. Results must be JSON data within the output budget.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":  # never import siblings of this file by accident: drop the script's folder
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+import builtins
+import hashlib
+import json
+import resource
+import signal
+import struct
+import time
+import types
+from typing import Any
+
+HEADER = struct.Struct(">I")
+EXIT_CPU = 75  # the worker's exit status when its CPU timer fires
+MAX_DEPTH = 100
+
+
+class NotJsonable(Exception):
+    """The value holds something other than JSON data (or str-keyed dicts, lists, tuples)."""
+
+
+class OutputTooLarge(Exception):
+    """The value's JSON form is bigger than the output budget."""
+
+
+def to_jsonable(value: Any, max_bytes: int) -> Any:
+    """Copy ``value`` as JSON data (tuples become lists), failing early past ``max_bytes`` or MAX_DEPTH levels."""
+    size = 0
+
+    def conv(v: Any, depth: int) -> Any:
+        nonlocal size
+        t = type(v)  # exact types only: a subclass could run sandboxed code while being encoded
+        if v is None or t is bool or t is float:
+            size += 6
+            out = v
+        elif t is int:
+            if v.bit_length() > 14_000:
+                raise NotJsonable("int with more than 4200 digits")
+            size += 1 + v.bit_length() // 3
+            out = v
+        elif t is str:
+            size += len(v) + 2
+            out = v
+        elif t is list or t is tuple or t is dict:
+            if depth >= MAX_DEPTH:
+                raise NotJsonable(f"nested deeper than {MAX_DEPTH} levels (or cyclic)")
+            size += 2
+            if t is dict:
+                out = {}
+                for key, item in v.items():
+                    if type(key) is not str:
+                        raise NotJsonable(f"dict key of type {type(key).__name__} (keys must be str)")
+                    size += len(key) + 4
+                    out[key] = conv(item, depth + 1)
+            else:
+                out = [conv(item, depth + 1) for item in v]
+                size += len(v)
+        else:
+            raise NotJsonable(f"value of type {t.__name__}")
+        if size > max_bytes:
+            raise OutputTooLarge(f"output exceeds {max_bytes} bytes")
+        return out
+
+    return conv(value, 0)
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    """Write one length-prefixed frame."""
+    view = memoryview(HEADER.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_frame(fd: int) -> Any:
+    """Read one frame and decode its JSON; None at end of file."""
+    header = _read_exact(fd, HEADER.size)
+    if header is None:
+        return None
+    body = _read_exact(fd, HEADER.unpack(header)[0])
+    return None if body is None else json.loads(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        data = os.read(fd, min(left, 1 << 20))
+        if not data:
+            return None
+        chunks.append(data)
+        left -= len(data)
+    return b"".join(chunks)
+
+
+def _isolated(src: str, name: str, **env: Any) -> Any:
+    """Define a helper whose globals hold only ``env``: even a leaked reference reaches nothing else."""
+    namespace: dict[str, Any] = {"__builtins__": {}, **env}
+    exec(src, namespace)
+    return namespace[name]
+
+
+class Runner:
+    """Loads modules into restricted namespaces (cached by source hash) and runs calls under the limits."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.limits = config["limits"]
+        self.proxies = {}
+        for name, exports in config["exports"].items():
+            real = __import__(name)
+            proxy = types.ModuleType(f"sandboxed:{name}")  # a name no real module has: no import fallback
+            for attr in exports:
+                setattr(proxy, attr, getattr(real, attr))
+            self.proxies[name] = proxy
+        self.builtins = {name: getattr(builtins, name) for name in config["builtins"]}
+        self.builtins["print"] = _isolated("def print(*args, **kwargs):\n    return None\n", "print")
+        self.builtins["__import__"] = _isolated(
+            "def restricted_import(name, globals=None, locals=None, fromlist=(), level=0):\n"
+            "    if level == 0 and name in proxies:\n"
+            "        return proxies[name]\n"
+            "    raise ImportError(f'import of {name!r} is not allowed')\n",
+            "restricted_import",
+            proxies=dict(self.proxies),
+            ImportError=ImportError,
+        )
+        self.builtins["__build_class__"] = builtins.__build_class__
+        self.modules: dict[str, dict[str, Any] | str] = {}  # hash -> namespace, or the load error
+
+    def load(self, call: dict[str, Any]) -> dict[str, Any]:
+        """The module namespace for ``call`` (exec'ing its source the first time); raises on load errors."""
+        key = call["hash"]
+        cached = self.modules.get(key)
+        if isinstance(cached, str):
+            raise RuntimeError(cached)
+        if cached is not None:
+            return cached
+        source = call.get("source")
+        if source is None or hashlib.sha256(source.encode()).hexdigest() != key:
+            raise RuntimeError(f"module {call['module']!r} is not loaded in this worker")
+        namespace = {"__builtins__": dict(self.builtins), "__name__": f"sandboxed_{key[:12]}"}
+        try:
+            exec(compile(source, f"<sandbox:{call['module']}>", "exec"), namespace)
+        except MemoryError:
+            raise
+        except BaseException as exc:  # a broken module stays broken: remember why
+            self.modules[key] = f"loading module {call['module']!r} failed: {_describe(exc)}"
+            raise RuntimeError(self.modules[key]) from None
+        self.modules[key] = namespace
+        return namespace
+
+    def run(self, call: dict[str, Any]) -> bytes:
+        """Run one call and return its reply frame; the CPU timer covers loading, the call and encoding."""
+        start = time.perf_counter()
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        soft = int(used.ru_utime + used.ru_stime + self.limits["cpu_seconds"]) + 2
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard < 0 else min(soft, hard), hard))
+        signal.setitimer(signal.ITIMER_PROF, self.limits["cpu_seconds"])
+        try:
+            kind, value, reason = self._invoke(call)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        head = {"kind": kind, "reason": reason, "seconds": time.perf_counter() - start}
+        head_bytes = json.dumps(head).encode()
+        if kind != "ok":
+            return head_bytes
+        return head_bytes[:-1] + b', "value": ' + value + b"}"  # value is already encoded JSON
+
+    def _invoke(self, call: dict[str, Any]) -> tuple[str, bytes | None, str | None]:
+        max_bytes = self.limits["max_output_bytes"]
+        try:
+            name = call["function"]
+            fn = self.load(call).get(name) if not name.startswith("__") else None
+            if fn is None or not callable(fn):
+                return "error", None, f"module {call['module']!r} has no callable {name!r}"
+            result = fn(*call["args"], **call["kwargs"])
+            encoded = json.dumps(to_jsonable(result, max_bytes)).encode()
+            if len(encoded) > max_bytes:
+                raise OutputTooLarge(f"output exceeds {max_bytes} bytes")
+            return "ok", encoded, None
+        except MemoryError:
+            return "memory", None, f"memory limit of {self.limits['memory_mb']} MB exceeded"
+        except OutputTooLarge as exc:
+            return "output", None, str(exc)
+        except NotJsonable as exc:
+            return "error", None, f"result is not JSON data: {exc}"
+        except BaseException as exc:  # sandboxed code may raise anything; its text is untrusted
+            return "error", None, _describe(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except BaseException:
+        text = type(exc).__name__
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _on_cpu_timer(signum: int, frame: Any) -> None:
+    os._exit(EXIT_CPU)
+
+
+def _harden(memory_mb: int) -> None:
+    """Apply the process-wide limits once, after every import the worker will ever need."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    for limit in (resource.RLIMIT_NPROC, resource.RLIMIT_NOFILE):
+        try:
+            resource.setrlimit(limit, (0, 0) if limit == resource.RLIMIT_NPROC else (16, 16))
+        except (ValueError, OSError):
+            pass  # not lowerable here; the static checks already deny process and file access
+    cap = memory_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGPROF, _on_cpu_timer)
+    sys.setrecursionlimit(2000)
+
+
+def main(argv: list[str]) -> int:
+    """Serve batches of calls until end of input or an ``exit`` request."""
+    fd_in, fd_out = int(argv[0]), int(argv[1])
+    config = read_frame(fd_in)
+    if config is None:
+        return 0
+    runner = Runner(config)
+    _harden(int(config["limits"]["memory_mb"]))
+    write_frame(fd_out, b'{"ready": true}')
+    while True:
+        request = read_frame(fd_in)
+        if request is None or request.get("op") == "exit":
+            return 0
+        for call in request["calls"]:
+            reply = runner.run(call)
+            write_frame(fd_out, reply)
+            if reply.startswith(b'{"kind": "memory"'):
+                os._exit(0)  # a worker that ran out of memory is retired; the pool starts a fresh one
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

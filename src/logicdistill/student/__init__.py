@@ -1,0 +1,1 @@
+"""The student LLM: loading, constrained candidate scoring, LoRA training."""

@@ -1,0 +1,207 @@
+"""The Student: a causal LM + tokenizer that selects among candidates, generates, and proves its weights unchanged.
+
+``load_student("default")`` gives the embedded SmolLM2-135M-Instruct (see default.py); any other name is a
+Hugging Face model id or a local folder loaded through AutoModelForCausalLM/AutoTokenizer; ``"tiny"`` is the
+random test model. The model may be wrapped in a PEFT LoRA adapter (training.py); hashes tell base and adapter
+apart so that a run can prove emergencies changed no weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import UserError
+from .examples import CandidateTrie, ChatFormat, SelectionExample, candidate_token_ids, prompt_ids
+from .scoring import PrefixKV, Selection, candidate_log_probs, compute_prefix_kv, greedy_generate, to_selection
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An example as token ids: fixed part, varying part, candidate trie."""
+
+    fixed: list[int]
+    varying: list[int]
+    trie: CandidateTrie
+
+
+class Student:
+    """A causal LM with its tokenizer, scoring candidates by constrained decoding (see scoring.py)."""
+
+    def __init__(self, model, tokenizer, name: str = "student", device: str = "cpu", prefix_cache_size: int = 8):
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.device = device
+        self.format = ChatFormat.for_tokenizer(tokenizer)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.pad_id = int(pad if pad is not None else 0)
+        self.prefix_cache_size = prefix_cache_size
+        self._prefixes: OrderedDict[str, PrefixKV | None] = OrderedDict()
+        self._tries: dict[tuple[str, ...], CandidateTrie] = {}
+
+    # -- encoding ---------------------------------------------------------------------------------------------
+    def encode(self, example: SelectionExample) -> Encoded:
+        """Token ids of the example's prompt parts and its candidate trie."""
+        fixed, varying = prompt_ids(self.tokenizer, self.format, example)
+        return Encoded(fixed, varying, self.trie(example.candidates))
+
+    def trie(self, candidates: Sequence[str]) -> CandidateTrie:
+        """The candidate trie for these names (memoised)."""
+        key = tuple(candidates)
+        if key not in self._tries:
+            if len(self._tries) > 4096:
+                self._tries.clear()
+            seqs = [candidate_token_ids(self.tokenizer, c, self.format.end_id) for c in key]
+            self._tries[key] = CandidateTrie.build(seqs)
+        return self._tries[key]
+
+    # -- selection --------------------------------------------------------------------------------------------
+    def select(self, example: SelectionExample, use_cache: bool = True) -> Selection:
+        """Choose one of the example's candidates; always returns one of them."""
+        return self.select_batch([example], use_cache=use_cache)[0]
+
+    @torch.no_grad()
+    def select_batch(
+        self, examples: Sequence[SelectionExample], use_cache: bool = True, batch_size: int = 8
+    ) -> list[Selection]:
+        """Select for many examples: grouped by fixed prefix (its KV computed once), batched within a group."""
+        out: list[Selection | None] = [None] * len(examples)
+        groups: dict[str, list[int]] = {}
+        for i, ex in enumerate(examples):
+            groups.setdefault(ex.prefix if use_cache else "", []).append(i)
+        for prefix_text, members in groups.items():
+            encoded = {i: self.encode(examples[i]) for i in members}
+            pkv = self.prefix_kv(prefix_text, encoded[members[0]].fixed) if use_cache else None
+            for start in range(0, len(members), batch_size):
+                chunk = members[start : start + batch_size]
+                if pkv is not None:
+                    prompts = [encoded[i].varying for i in chunk]
+                else:
+                    prompts = [encoded[i].fixed + encoded[i].varying for i in chunk]
+                tries = [encoded[i].trie for i in chunk]
+                scores = candidate_log_probs(self.model, prompts, tries, prefix=pkv, pad_id=self.pad_id)
+                for i, lp in zip(chunk, scores):
+                    out[i] = to_selection(lp, examples[i].candidates)
+        return out  # type: ignore[return-value]
+
+    def prefix_kv(self, prefix_text: str, fixed_ids: list[int]) -> PrefixKV | None:
+        """The KV of a fixed prompt part, from a small LRU cache keyed by the prefix text."""
+        if prefix_text in self._prefixes:
+            self._prefixes.move_to_end(prefix_text)
+            return self._prefixes[prefix_text]
+        pkv = compute_prefix_kv(self.model, fixed_ids)
+        self._prefixes[prefix_text] = pkv
+        while len(self._prefixes) > self.prefix_cache_size:
+            self._prefixes.popitem(last=False)
+        return pkv
+
+    def clear_cache(self) -> None:
+        """Forget cached prefix KVs (needed whenever the weights or the adapter change)."""
+        self._prefixes.clear()
+
+    # -- generation -------------------------------------------------------------------------------------------
+    def prompt_token_ids(self, prompt: str | SelectionExample) -> list[int]:
+        """The chat prompt ids for a raw user message or a selection example (assistant turn opened)."""
+        if isinstance(prompt, SelectionExample):
+            fixed, varying = prompt_ids(self.tokenizer, self.format, prompt)
+            return fixed + varying
+        text = self.format.head + prompt + self.format.tail
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    @torch.no_grad()
+    def generate_with_entropy(self, prompt: str | SelectionExample, max_new_tokens: int = 16) -> tuple[str, float]:
+        """Greedy answer text and the summed full-vocabulary entropy (bits) of the generated tokens."""
+        stop = {self.format.end_id}
+        if self.tokenizer.eos_token_id is not None:
+            stop.add(int(self.tokenizer.eos_token_id))
+        new, bits = greedy_generate(self.model, self.prompt_token_ids(prompt), max_new_tokens, stop)
+        return self.tokenizer.decode(new, skip_special_tokens=True).strip(), bits
+
+    def generate(self, prompt: str | SelectionExample, max_new_tokens: int = 16) -> str:
+        """Greedy generation of an answer to ``prompt`` (a user message, or a selection example's prompt)."""
+        return self.generate_with_entropy(prompt, max_new_tokens)[0]
+
+    def generation_entropy_bits(self, prompt: str | SelectionExample, max_new_tokens: int = 16) -> float:
+        """Free-generation entropy: the sum over generated tokens of the full-vocabulary entropy, in bits."""
+        return self.generate_with_entropy(prompt, max_new_tokens)[1]
+
+    # -- adapters and hashes ----------------------------------------------------------------------------------
+    @property
+    def has_adapter(self) -> bool:
+        """Whether a PEFT adapter wraps the base model."""
+        return hasattr(self.model, "peft_config")
+
+    @contextlib.contextmanager
+    def without_adapter(self) -> Iterator[Student]:
+        """Temporarily score with the bare base model (e.g. the untuned baseline) without unloading the adapter."""
+        if not self.has_adapter:
+            yield self
+            return
+        self.clear_cache()
+        try:
+            with self.model.disable_adapter():
+                yield self
+        finally:
+            self.clear_cache()
+
+    def _hash(self, want_lora: bool) -> str | None:
+        digest = hashlib.sha256()
+        count = 0
+        for name, param in sorted(self.model.named_parameters(), key=lambda item: _canonical(item[0])):
+            if ("lora_" in name) != want_lora:
+                continue
+            data = param.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+            digest.update(f"{_canonical(name)}|{param.dtype}|{tuple(param.shape)}\n".encode())
+            digest.update(memoryview(data))
+            count += 1
+        return digest.hexdigest() if count else None
+
+    def weights_hash(self) -> str:
+        """sha256 over the base model's parameters (names, dtypes, shapes, values); LoRA weights excluded, so it
+        is the same before and after an adapter is attached or trained."""
+        return self._hash(want_lora=False) or ""
+
+    def adapter_hash(self) -> str | None:
+        """sha256 over the LoRA parameters, or None without an adapter."""
+        return self._hash(want_lora=True) if self.has_adapter else None
+
+
+def _canonical(name: str) -> str:
+    """A parameter name as the bare base model calls it (strip PEFT's wrapper prefixes)."""
+    name = name.removeprefix("base_model.model.")
+    return name.replace(".base_layer.", ".")
+
+
+def load_student(name: str = "default", device: str = "cpu", dtype: torch.dtype | None = None) -> Student:
+    """Load a student: ``"default"`` (embedded SmolLM2-135M-Instruct), ``"tiny"`` (random test model), or a
+    Hugging Face id / local folder. Raises UserError when it cannot be loaded."""
+    if name == "tiny":
+        from .tiny import tiny_student
+
+        return tiny_student(0)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if name == "default":
+        from .default import converted_dir
+
+        source, label = str(converted_dir()), "default"
+    else:
+        source, label = name, name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype or torch.float32)
+    except UserError:
+        raise
+    except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ... for a bad name or folder
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"cannot load student model {name!r}: {first}") from exc
+    try:
+        return Student(model, tokenizer, name=label, device=device)
+    except (RuntimeError, AssertionError) as exc:
+        raise UserError(f"cannot put student model {name!r} on device {device!r}: {exc}") from exc

@@ -1,0 +1,114 @@
+"""The contract every task meets, so that evaluation, the teacher and the student serve any task.
+
+A task is a Gymnasium environment plus what LD needs around it: the rules text ``x``, the stage
+layout of one decision step, the policies it offers, and how an episode becomes metrics. A user
+adds a task by subclassing :class:`Task` and calling :func:`logicdistill.tasks.register_task`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+
+from logicdistill.errors import UserError
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a decision step: what it must produce, and what the next stage receives."""
+
+    name: str
+    produces: str
+
+
+@dataclass
+class EpisodeRecord:
+    """What one played episode leaves for the metrics (task-specific fields go in ``stats``)."""
+
+    seed: int
+    steps: int
+    total_reward: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class Policy(ABC):
+    """Chooses actions. ``reset`` is called at the start of every episode with the episode seed."""
+
+    name: str = "policy"
+
+    def reset(self, env: gym.Env, seed: int) -> None:  # noqa: B027 - optional hook
+        """Prepare for an episode on ``env`` (the unwrapped environment)."""
+
+    @abstractmethod
+    def act(self, observation: Any, info: dict[str, Any]) -> Any:
+        """Return an action from the environment's action space."""
+
+
+PolicyFactory = Callable[..., Policy]
+
+
+class Task(ABC):
+    """A decision task with its environment, rules, stage layout, policies and metrics."""
+
+    name: str
+    description: str
+    env_id: str
+    stages: tuple[Stage, ...] = ()
+
+    @abstractmethod
+    def rules_text(self) -> str:
+        """The rules ``x`` as the teacher and the student read them."""
+
+    @abstractmethod
+    def make_env(self, **kwargs: Any) -> gym.Env:
+        """A fresh environment (``kwargs`` are the task's environment arguments)."""
+
+    @abstractmethod
+    def policies(self) -> dict[str, PolicyFactory]:
+        """Policy name -> factory ``(task, **options) -> Policy``."""
+
+    @abstractmethod
+    def episode_stats(self, env: gym.Env, infos: list[dict[str, Any]], rewards: list[float]) -> dict[str, Any]:
+        """Per-episode facts for ``aggregate`` (called once the episode has ended)."""
+
+    @abstractmethod
+    def aggregate(self, records: list[EpisodeRecord]) -> dict[str, float]:
+        """Metrics over episodes, named as in SPEC §6 where a name exists."""
+
+    # --- What Logic Distillation needs from a task (the function base, the teacher, the student) ---
+
+    def state_format(self) -> str:
+        """How the JSON state that functions receive is laid out (shown to the teacher)."""
+        raise UserError(f"task {self.name!r} declares no function-base state format")
+
+    def stage_hint(self) -> str:
+        """A hint on the stage layout for the teacher (may be empty)."""
+        return ""
+
+    def state_json(self, env: gym.Env) -> dict[str, Any]:
+        """The state as JSON data, the ``state`` argument of every function."""
+        raise UserError(f"task {self.name!r} declares no function-base state")
+
+    def state_facts(self, env: gym.Env) -> dict[str, bool]:
+        """Yes/no facts visible in the state (e.g. which emergency rules are in force)."""
+        return {}
+
+    def action_from_result(self, result: Any, env: gym.Env) -> Any:
+        """The environment action that the last stage's result stands for."""
+        return result
+
+    def function_checks(self) -> list[Any]:
+        """Task property checks run at admission (see ``functionbase.admission.TaskCheck``)."""
+        return []
+
+    def describe(self, env: gym.Env) -> str:
+        """The state as text, for ``play`` and for prompts (tasks override with their own rendering)."""
+        return str(env.unwrapped)
+
+    def frame(self, env: gym.Env) -> Any:
+        """The state as a PIL image for ``play --render``, or None when the task draws no pictures."""
+        return None

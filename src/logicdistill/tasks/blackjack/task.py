@@ -1,0 +1,101 @@
+"""The 21 Points task (SPEC §3.3): Gymnasium's Blackjack, judged by return per hand and agreement with the DP oracle."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+
+from logicdistill.errors import UserError
+from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
+from logicdistill.tasks.blackjack import dp
+from logicdistill.tasks.blackjack.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
+
+RULES = """\
+21 Points (blackjack) against a dealer, one hand per episode.
+Cards come from an infinite deck: every card is drawn independently, so cards already seen change nothing.
+Each of A, 2, 3, 4, 5, 6, 7, 8, 9 comes with probability 1/13, and a 10-valued card (10, J, Q, K) with 4/13.
+Card values: 2 to 10 count their number, J, Q and K count 10, and an ace counts 11 while that keeps the hand
+at 21 or less, otherwise 1. A hand whose ace counts 11 has a "usable ace".
+The dealer gets two cards, one face up and one face down; you get two cards face up.
+You see your total, whether you hold a usable ace, and the dealer's face-up card (1 means an ace).
+Each step you choose: 0 = stick (stop and let the dealer play) or 1 = hit (take one more card).
+If your total goes above 21 you bust and lose at once (reward -1); the dealer does not play.
+When you stick, the dealer reveals its face-down card and draws cards while its total is below 17
+(an ace counts 11 there too when it keeps the total at 21 or less, so the dealer stands on a soft 17).
+If the dealer goes above 21 you win (+1). Otherwise the higher total wins (+1 for you, -1 for the dealer)
+and equal totals are a draw (0). A two-card 21 is an ordinary 21: no bonus and no automatic win.
+Your goal is the highest expected reward per hand."""
+
+
+def _no_options(policy: str, options: dict[str, Any]) -> None:
+    if options:
+        raise UserError(f"policy {policy!r} takes no options, got {', '.join(sorted(options))}")
+
+
+def _optimal(task: Task, **options: Any) -> Policy:
+    _no_options("optimal", options)
+    return OptimalPolicy()
+
+
+def _random(task: Task, **options: Any) -> Policy:
+    unknown = set(options) - {"hit_probability"}
+    if unknown:
+        raise UserError(f"policy 'random' takes only hit_probability, got {', '.join(sorted(unknown))}")
+    return RandomPolicy(**options)
+
+
+def _heuristic(task: Task, **options: Any) -> Policy:
+    unknown = set(options) - {"threshold"}
+    if unknown:
+        raise UserError(f"policy 'heuristic' takes only threshold, got {', '.join(sorted(unknown))}")
+    return HeuristicPolicy(**options)
+
+
+class BlackjackTask(Task):
+    """21 Points: stick or hit against a dealer who stands on 17; the oracle is the exact DP policy."""
+
+    name = "blackjack"
+    description = "21 Points (Gymnasium Blackjack, infinite deck, dealer stands on 17): stick or hit"
+    env_id = "logicdistill/TwentyOne-v0"
+    stages: tuple[Stage, ...] = ()
+
+    def rules_text(self) -> str:
+        return RULES
+
+    def make_env(self, **kwargs: Any) -> gym.Env:
+        """``gym.make`` of the registered env; the only argument is ``render_mode`` (None or "ansi")."""
+        return gym.make(self.env_id, **kwargs)
+
+    def policies(self) -> dict[str, PolicyFactory]:
+        return {"optimal": _optimal, "random": _random, "heuristic": _heuristic}
+
+    def episode_stats(self, env: gym.Env, infos: list[dict[str, Any]], rewards: list[float]) -> dict[str, Any]:
+        """The hand's return, how many decisions agreed with the DP optimum, and the optimal value of the deal."""
+        decisions = [info for info in infos if "action_taken" in info]  # the reset info holds no decision
+        return {
+            "return": float(sum(rewards)),
+            "agreeing_steps": sum(bool(info["agrees"]) for info in decisions),
+            "decisions": len(decisions),
+            # E[return | first state] under optimal play: a paired, lower-variance yardstick for this hand.
+            "start_value": dp.state_value(*decisions[0]["state"]) if decisions else float("nan"),
+        }
+
+    def aggregate(self, records: list[EpisodeRecord]) -> dict[str, float]:
+        """Mean return (with its standard error), pooled per-decision agreement, the DP optimum, the episode count."""
+        if not records:
+            raise UserError("no episodes to aggregate")
+        returns = [float(r.stats.get("return", r.total_reward)) for r in records]
+        n = len(returns)
+        mean = sum(returns) / n
+        var = sum((x - mean) ** 2 for x in returns) / (n - 1) if n > 1 else 0.0
+        decisions = sum(int(r.stats.get("decisions", 0)) for r in records)
+        agreeing = sum(int(r.stats.get("agreeing_steps", 0)) for r in records)
+        return {
+            "mean_return": mean,
+            "return_stderr": math.sqrt(var / n),
+            "action_agreement": agreeing / decisions if decisions else float("nan"),
+            "optimal_return": dp.expected_return(),
+            "episodes": n,
+        }

@@ -1,0 +1,106 @@
+"""The pursuit task (SPEC §3.1): environment, rules text, baselines and metrics for the toolkit."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+
+import logicdistill  # noqa: F401 - registers the environments
+from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
+from logicdistill.tasks.pursuit.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
+
+RULES_TEXT = """\
+Pursuit. The board is a grid of cells (10 rows x 10 columns on the standard maps). A cell is written \
+(row, col); row 0 is the top row and col 0 the left column. Some cells are obstacles (#); units stand \
+only on free cells, and every free cell can be reached from every other.
+
+You control 2 pursuers, P0 and P1, together. One evader, E, runs from them.
+
+Each step you choose one action for every pursuer: up (row - 1), down (row + 1), left (col - 1), right \
+(col + 1) or stay. A move off the grid or into an obstacle leaves that unit where it is.
+
+Order of a step: the pursuers move first, all at the same time. Then the evader moves one cell (or stays), \
+already seeing where the pursuers ended.
+
+Collisions: two pursuers never share a cell. If several pursuers would end on the same cell and one of \
+them already stands there (it stayed, or its move was blocked), it keeps the cell and the others stay where \
+they were. Otherwise the pursuer with the lower number gets the cell and the others stay where they were. \
+Pursuers may swap cells, and a pursuer may follow another into the cell it just left.
+
+Capture: the evader is caught when a pursuer ends its move on the evader's cell, or when the evader moves \
+onto a cell where a pursuer stands.
+
+Goal: catch the evader within 60 steps, in as few steps as possible. The evader plays well: it moves so \
+that capture takes as long as possible.
+
+Emergencies: new rules can arrive during an episode. Each one says from which step it applies; the step \
+number is the number of steps already taken. A move that breaks a rule in force is a violation: it is not \
+carried out (that pursuer stays) and it costs one point.
+
+Score: +1 for each evader caught, -1 for each violation.
+"""
+
+
+class PursuitTask(Task):
+    """Pursuit-evasion on grid maps; ``make_env(scenario=...)`` selects the emergency environment."""
+
+    name = "pursuit"
+    description = "2 pursuers chase an evader on a 10x10 grid with obstacles; emergencies add rules mid-episode."
+    env_id = "logicdistill/Pursuit-v0"
+    emergency_env_id = "logicdistill/PursuitEmergency-v0"
+    stages: tuple[Stage, ...] = ()
+
+    def rules_text(self) -> str:
+        return RULES_TEXT
+
+    def make_env(self, **kwargs: Any) -> gym.Env:
+        """``gym.make`` of the pursuit env; with ``scenario=NAME_OR_PATH`` the emergency env."""
+        if kwargs.get("scenario") is not None:
+            return gym.make(self.emergency_env_id, **kwargs)
+        kwargs.pop("scenario", None)
+        return gym.make(self.env_id, **kwargs)
+
+    def policies(self) -> dict[str, PolicyFactory]:
+        def factory(cls: type[Policy]) -> PolicyFactory:
+            def make(task: Task | None = None, **options: Any) -> Policy:
+                return cls(**options)
+
+            return make
+
+        return {
+            "optimal": factory(OptimalPolicy),
+            "random": factory(RandomPolicy),
+            "heuristic": factory(HeuristicPolicy),
+        }
+
+    def episode_stats(self, env: gym.Env, infos: list[dict[str, Any]], rewards: list[float]) -> dict[str, Any]:
+        env = env.unwrapped
+        arrivals = [e.step for e in env.events if e.step <= env.step_count]
+        return {
+            "captured": bool(all(env.captured)),
+            "steps": int(env.step_count),
+            "t_star": infos[0].get("t_star") if infos else None,
+            "violations": int(infos[-1].get("violations", 0)) if infos else 0,
+            "map": env.grid.name,
+            "scenario": env.scenario.name if env.scenario is not None else None,
+            "first_rule_step": min(arrivals) if arrivals else None,
+            "return": float(sum(rewards)),
+        }
+
+    def aggregate(self, records: list[EpisodeRecord]) -> dict[str, float]:
+        """capture_rate, mean_steps and optimal_ratio over captured episodes, total violations, episodes.
+
+        A mean over no episodes is NaN (no captured episode, or no known T*).
+        """
+        stats = [r.stats for r in records]
+        caught = [s for s in stats if s["captured"]]
+        ratios = [s["steps"] / s["t_star"] for s in caught if s.get("t_star")]
+        return {
+            "capture_rate": len(caught) / len(stats) if stats else math.nan,
+            "mean_steps": sum(s["steps"] for s in caught) / len(caught) if caught else math.nan,
+            "optimal_ratio": sum(ratios) / len(ratios) if ratios else math.nan,
+            "violations": float(sum(s["violations"] for s in stats)),
+            "episodes": float(len(stats)),
+        }

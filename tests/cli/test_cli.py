@@ -1,0 +1,55 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from logicdistill.cli import main
+from logicdistill.tasks import register_task
+from tests.fakes import GuessTask
+
+
+@pytest.fixture(autouse=True)
+def guess_task():
+    register_task(GuessTask())
+
+
+def test_module_entry_point_prints_help():
+    out = subprocess.run([sys.executable, "-m", "logicdistill", "--help"], capture_output=True, text=True, check=True)
+    for command in ("tasks", "eval", "play", "base", "distill", "demo", "sandbox"):
+        assert command in out.stdout
+
+
+def test_eval_prints_table_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["eval", "--task", "guess", "--policy", "cheat", "--episodes", "3", "--quiet", "--json", str(path)]) == 0
+    assert "mean_score" in capsys.readouterr().out
+    assert json.loads(path.read_text())["episodes"] == 3
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["eval", "--task", "nope"], "unknown task 'nope'"),
+        (["eval", "--task", "guess", "--policy", "nope"], "unknown policy 'nope'"),
+        (["eval", "--task", "guess", "--env-arg", "novalue"], "KEY=VALUE"),
+        (["play", "--task", "guess", "--policy", "cheat", "--render", "x.gif"], "draws no pictures"),
+    ],
+)
+def test_bad_input_is_one_clear_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_non_integer_seed_is_rejected(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["eval", "--task", "guess", "--seed", "abc"])
+    assert exit_info.value.code == 2
+    assert "invalid int value" in capsys.readouterr().err
+
+
+def test_play_prints_turn_by_turn(capsys):
+    assert main(["play", "--task", "guess", "--policy", "cheat", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "=== start" in out and "--- step 3" in out and "episode over after 3 steps" in out
