@@ -8,7 +8,7 @@ from logicdistill.errors import UserError
 from logicdistill.retrieval import gold_ranks, make_retriever, recall_at_k, recall_at_k_by_group
 
 from .manuals import MANUALS, PARAPHRASES
-from .test_fused import Fixed
+from .stub import Fixed
 
 STUB = Fixed({"a": 3.0, "b": 2.0, "c": 1.0, "d": 0.5})  # ranking a, b, c, d for every query
 

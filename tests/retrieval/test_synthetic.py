@@ -26,6 +26,9 @@ def test_stage_query_with_allowed_set_and_a_new_emergency_function():
     query = build_query(rules, state, "avoid_hazard", "an emergency rule: pursuers must not cross the river")
     stage_functions = {"avoid_danger_zone", "wait_in_place", "combine_actions"}
     assert retriever.search(query, 1, allowed=stage_functions)[0].doc_id == "avoid_danger_zone"
-    retriever.add("avoid_river", "avoid_river(moves) -> moves. Drops moves that cross the river. Use when an "
-                  "emergency rule forbids pursuers to cross the river.")
+    retriever.add(
+        "avoid_river",
+        "avoid_river(moves) -> moves. Drops moves that cross the river. Use when an "
+        "emergency rule forbids pursuers to cross the river.",
+    )
     assert retriever.search(query, 1, allowed=stage_functions | {"avoid_river"})[0].doc_id == "avoid_river"

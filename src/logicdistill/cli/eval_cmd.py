@@ -6,7 +6,15 @@ import argparse
 from typing import Any
 
 from logicdistill.errors import UserError
-from logicdistill.evaluation import evaluate, format_table, make_env, make_policy, play_episode, write_json
+from logicdistill.evaluation import (
+    check_policy_name,
+    evaluate,
+    format_table,
+    make_env,
+    make_policy,
+    play_episode,
+    write_json,
+)
 from logicdistill.tasks import get_task, task_names
 
 
@@ -33,9 +41,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--map", help="pursuit: a named map, random:SEED or a map file (default: the named-map pool)")
     p.add_argument("--evader", help="pursuit: evader policy random|greedy|optimal (default optimal)")
     p.add_argument("--scenario", help="pursuit: an emergency scenario name or file")
-    p.add_argument(
-        "--env-arg", action="append", default=[], metavar="KEY=VALUE", help="any other environment argument"
-    )
+    p.add_argument("--env-arg", action="append", default=[], metavar="KEY=VALUE", help="any other environment argument")
 
 
 def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,7 +61,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if not policies:
         raise UserError("--policy names no policy")
     for name in policies:  # fail on a bad name before any episode is played
-        make_policy(task, name)
+        check_policy_name(task, name)
     kwargs = env_kwargs(args)
     results = [evaluate(task, name, args.episodes, args.seed, kwargs, progress=not args.quiet) for name in policies]
     reference = "optimal" if "optimal" in policies and len(policies) > 1 else None
@@ -83,7 +89,12 @@ def run_play(args: argparse.Namespace) -> int:
         if args.render:
             frames.append(task.frame(env))
 
-    record = play_episode(task, env, policy, args.seed, on_step=on_step)
+    try:
+        record = play_episode(task, env, policy, args.seed, on_step=on_step)
+    finally:
+        close = getattr(policy, "close", None)
+        if callable(close):
+            close()
     print(f"=== episode over after {record.steps} steps, return {record.total_reward:+g}")
     for key, value in record.stats.items():
         print(f"  {key}: {value}")

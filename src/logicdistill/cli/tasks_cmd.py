@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from logicdistill.evaluation import policy_factories
 from logicdistill.tasks import get_task, task_names
 
 
@@ -17,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
         task = get_task(name)
         print(f"{name}: {task.description}")
         print(f"  environment: {task.env_id}")
-        print(f"  policies: {', '.join(sorted(task.policies()))}")
+        print(f"  policies: {', '.join(sorted(policy_factories(task)))}")
         if task.stages:
             print(f"  stages ({len(task.stages)} per decision step):")
             for i, stage in enumerate(task.stages, 1):

@@ -11,7 +11,7 @@ import gymnasium as gym
 from tqdm import tqdm
 
 from logicdistill.errors import UserError
-from logicdistill.tasks.base import EpisodeRecord, Policy, Task
+from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Task
 
 StepHook = Callable[[int, Any, Any, float, dict[str, Any]], None]
 
@@ -28,12 +28,23 @@ class EvalResult:
     records: list[EpisodeRecord] = field(default_factory=list, repr=False)
 
 
-def make_policy(task: Task, name: str, **options: Any) -> Policy:
-    """The task's policy called ``name``, or a UserError naming the choices."""
-    factories = task.policies()
+def policy_factories(task: Task) -> dict[str, PolicyFactory]:
+    """The task's own policies plus the LD policies when the task declares a stage layout."""
+    from logicdistill.agent.policies import LD_POLICIES
+
+    return task.policies() | (LD_POLICIES if task.stages else {})
+
+
+def check_policy_name(task: Task, name: str) -> None:
+    factories = policy_factories(task)
     if name not in factories:
         raise UserError(f"unknown policy {name!r} for task {task.name!r}: choose one of {', '.join(sorted(factories))}")
-    return factories[name](task, **options)
+
+
+def make_policy(task: Task, name: str, **options: Any) -> Policy:
+    """The task's policy called ``name``, or a UserError naming the choices."""
+    check_policy_name(task, name)
+    return policy_factories(task)[name](task, **options)
 
 
 def make_env(task: Task, env_kwargs: dict[str, Any]) -> gym.Env:
@@ -85,6 +96,9 @@ def evaluate(
             records.append(play_episode(task, env, policy, seed + i))
     finally:
         env.close()
+        close = getattr(policy, "close", None)
+        if callable(close):
+            close()
     wall = time.perf_counter() - start
     metrics = dict(task.aggregate(records))
     own = getattr(policy, "metrics", None)

@@ -65,7 +65,9 @@ def module_id(function: Function) -> str:
     return f"{function.name}.{function.source_hash}"
 
 
-def admit(function: Function, sandbox: Any, checks: Iterable[TaskCheck] = (), existing: Iterable[Function] = ()) -> AdmissionReport:
+def admit(
+    function: Function, sandbox: Any, checks: Iterable[TaskCheck] = (), existing: Iterable[Function] = ()
+) -> AdmissionReport:
     """Run every admission check of ``function`` in ``sandbox`` (a :class:`logicdistill.sandbox.Sandbox`)."""
     outcomes = []
     static = sandbox.load(module_id(function), function.source)

@@ -59,14 +59,23 @@ def build_base(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: 
     return BuildResult(base, reports)
 
 
-def adopt_rule(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: Any, event: RuleEvent) -> BuildResult:
-    """Eq. 6: a new rule -> new functions (and program), admitted and added as a new version."""
-    base = store.require_current(task.name)
+def adopt_rule(
+    task: Task,
+    teacher: Teacher,
+    store: FunctionBaseStore,
+    sandbox: Any,
+    event: RuleEvent,
+    parent: BaseVersion | None = None,
+    note: str | None = None,
+) -> BuildResult:
+    """Eq. 6: a new rule -> new functions (and program), admitted and added to ``parent`` (default: current)."""
+    base = parent or store.require_current(task.name)
     draft = teacher.write_emergency(task, event, base)
     reports = admit_draft(task, draft, sandbox, teacher.name, list(base.functions.values()))
     functions = [_stamped(f, teacher, task, reports) for f in draft.functions]
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
-    new = store.extend(functions, draft.program, note=f"eq6 {event.kind} by {teacher.name}", flags=flags)
+    note = note or f"eq6 {event.kind} by {teacher.name} on v{base.number}"
+    new = store.extend(functions, draft.program, note=note, flags=flags, parent=base)
     return BuildResult(new, reports)
 
 

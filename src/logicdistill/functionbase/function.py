@@ -120,13 +120,21 @@ def function_from_dict(data: dict[str, Any]) -> Function:
             params=tuple(Param(str(p["name"]), str(p["type"]), str(p.get("description", ""))) for p in m["params"]),
             returns=str(m["returns"]),
             stages=tuple(str(s) for s in m["stages"]),
-            examples=tuple(UsageExample(dict(e["args"]), e.get("expected"), str(e.get("note", ""))) for e in m.get("examples", ())),
+            examples=tuple(
+                UsageExample(dict(e["args"]), e.get("expected"), str(e.get("note", ""))) for e in m.get("examples", ())
+            ),
         )
         prov = data.get("provenance")
-        provenance = Provenance(prov["teacher"], prov["rules_hash"], prov["created_at"], tuple(prov.get("checks", ()))) if prov else None
+        provenance = (
+            Provenance(prov["teacher"], prov["rules_hash"], prov["created_at"], tuple(prov.get("checks", ())))
+            if prov
+            else None
+        )
         function = Function(str(data["name"]), str(data["source"]), manual, provenance)
     except (KeyError, TypeError, ValueError) as err:
-        raise FormatError(f"function {data.get('name', '?') if isinstance(data, dict) else '?'}: bad or missing field {err}") from None
+        raise FormatError(
+            f"function {data.get('name', '?') if isinstance(data, dict) else '?'}: bad or missing field {err}"
+        ) from None
     for p in manual.params:
         if p.type not in PARAM_TYPES:
             raise FormatError(f"function {function.name}: parameter {p.name} has unknown type {p.type!r}")

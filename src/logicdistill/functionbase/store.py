@@ -77,6 +77,17 @@ class FunctionBaseStore:
             raise FormatError(f"{marker} is corrupt (holds {text[:20]!r}); restore it or rebuild the base")
         return int(text)
 
+    def find(self, note: str) -> int | None:
+        """The newest version whose note is exactly ``note`` (how sessions find the Eq. 1 base)."""
+        for number in reversed(self.versions()):
+            path = self.root / "versions" / f"{number:04d}.json"
+            try:
+                if json.loads(path.read_text()).get("note") == note:
+                    return number
+            except (OSError, json.JSONDecodeError):
+                continue
+        return None
+
     def current(self) -> BaseVersion | None:
         number = self.current_number()
         return None if number is None else self.version(number)
@@ -84,7 +95,9 @@ class FunctionBaseStore:
     def require_current(self, task: str) -> BaseVersion:
         base = self.current()
         if base is None:
-            raise UserError(f"no function base for {task!r} at {self.root}: run `logicdistill base build --task {task}`")
+            raise UserError(
+                f"no function base for {task!r} at {self.root}: run `logicdistill base build --task {task}`"
+            )
         return base
 
     def version(self, number: int) -> BaseVersion:
@@ -100,7 +113,9 @@ class FunctionBaseStore:
             stages = tuple(Stage(s["name"], s["produces"]) for s in data["stages"])
         except (OSError, KeyError, TypeError, json.JSONDecodeError) as err:
             raise FormatError(f"function base {self.root} version {number} is unreadable: {err}") from None
-        return BaseVersion(number, stages, functions, program, data["created_at"], data.get("note", ""), data.get("flags", {}))
+        return BaseVersion(
+            number, stages, functions, program, data["created_at"], data.get("note", ""), data.get("flags", {})
+        )
 
     def commit(
         self,
@@ -138,10 +153,19 @@ class FunctionBaseStore:
         write_atomic(self.root / "CURRENT", f"{number}\n")
         return self.version(number)
 
-    def extend(self, functions: list[Function], program: str | None, note: str, flags: dict[str, str] | None = None) -> BaseVersion:
-        """A new version: the current functions plus these (same name replaces), and the new program if given."""
-        base = self.current()
+    def extend(
+        self,
+        functions: list[Function],
+        program: str | None,
+        note: str,
+        flags: dict[str, str] | None = None,
+        parent: BaseVersion | None = None,
+    ) -> BaseVersion:
+        """A new version: ``parent`` (default: the current version) plus these functions (same name replaces),
+        and the new program if given."""
+        base = parent or self.current()
         if base is None:
             raise UserError(f"no function base at {self.root} to extend")
         merged = dict(base.functions) | {f.name: f for f in functions}
-        return self.commit(base.stages, merged, program if program is not None else base.program, note, base.flags | (flags or {}))
+        program = program if program is not None else base.program
+        return self.commit(base.stages, merged, program, note, base.flags | (flags or {}))

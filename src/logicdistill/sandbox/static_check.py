@@ -108,7 +108,7 @@ def _check_import(node: ast.Import | ast.ImportFrom, allowed: frozenset[str]) ->
 def _check_function(node: ast.FunctionDef | ast.Lambda, in_class: bool) -> None:
     if isinstance(node, ast.FunctionDef):
         if node.decorator_list:
-            raise Rejected("decorator", f"decorators are not allowed (function '{node.name}')", node)
+            raise Rejected("decorator", f"decorators are not allowed (function '{node.name}')", node.decorator_list[0])
         if not (in_class and node.name in ALLOWED_DUNDER_METHODS):
             _check_identifier(node.name, node, "function name")
     else:
@@ -123,7 +123,7 @@ def _check_function(node: ast.FunctionDef | ast.Lambda, in_class: bool) -> None:
 
 def _check_class(node: ast.ClassDef) -> None:
     if node.decorator_list:
-        raise Rejected("decorator", f"decorators are not allowed (class '{node.name}')", node)
+        raise Rejected("decorator", f"decorators are not allowed (class '{node.name}')", node.decorator_list[0])
     if node.keywords:
         raise Rejected("metaclass", f"class keywords (metaclass=...) are not allowed (class '{node.name}')", node)
     _check_identifier(node.name, node, "class name")

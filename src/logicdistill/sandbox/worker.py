@@ -41,6 +41,10 @@ class OutputTooLarge(Exception):
     """The value's JSON form is bigger than the output budget."""
 
 
+class LoadError(Exception):
+    """The module's source failed to run (or is missing from this worker)."""
+
+
 def to_jsonable(value: Any, max_bytes: int) -> Any:
     """Copy ``value`` as JSON data (tuples become lists), failing early past ``max_bytes`` or MAX_DEPTH levels."""
     size = 0
@@ -147,20 +151,20 @@ class Runner:
         key = call["hash"]
         cached = self.modules.get(key)
         if isinstance(cached, str):
-            raise RuntimeError(cached)
+            raise LoadError(cached)
         if cached is not None:
             return cached
         source = call.get("source")
         if source is None or hashlib.sha256(source.encode()).hexdigest() != key:
-            raise RuntimeError(f"module {call['module']!r} is not loaded in this worker")
+            raise LoadError(f"module {call['module']!r} is not loaded in this worker")
         namespace = {"__builtins__": dict(self.builtins), "__name__": f"sandboxed_{key[:12]}"}
         try:
             exec(compile(source, f"<sandbox:{call['module']}>", "exec"), namespace)
         except MemoryError:
             raise
         except BaseException as exc:  # a broken module stays broken: remember why
-            self.modules[key] = f"loading module {call['module']!r} failed: {_describe(exc)}"
-            raise RuntimeError(self.modules[key]) from None
+            self.modules[key] = f"{_describe(exc)} (while loading module {call['module']!r})"
+            raise LoadError(self.modules[key]) from None
         self.modules[key] = namespace
         return namespace
 
@@ -200,6 +204,8 @@ class Runner:
             return "output", None, str(exc)
         except NotJsonable as exc:
             return "error", None, f"result is not JSON data: {exc}"
+        except LoadError as exc:
+            return "error", None, str(exc)
         except BaseException as exc:  # sandboxed code may raise anything; its text is untrusted
             return "error", None, _describe(exc)
 

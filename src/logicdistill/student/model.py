@@ -86,7 +86,7 @@ class Student:
                     prompts = [encoded[i].fixed + encoded[i].varying for i in chunk]
                 tries = [encoded[i].trie for i in chunk]
                 scores = candidate_log_probs(self.model, prompts, tries, prefix=pkv, pad_id=self.pad_id)
-                for i, lp in zip(chunk, scores):
+                for i, lp in zip(chunk, scores, strict=True):
                     out[i] = to_selection(lp, examples[i].candidates)
         return out  # type: ignore[return-value]
 

@@ -97,6 +97,18 @@ class Task(ABC):
         """Yes/no facts visible in the state (e.g. which emergency rules are in force)."""
         return {}
 
+    def state_text(self, env: gym.Env) -> str:
+        """The state as the student reads it: short, with the deciding facts as yes/no lines."""
+        return self.describe(env)
+
+    def rule_events(self, env: gym.Env, info: dict[str, Any]) -> list[Any]:
+        """The rules (``teacher.teachers.RuleEvent``) arriving with this step's info; none by default."""
+        return []
+
+    def fallback_action(self, env: gym.Env) -> Any:
+        """The action taken when no stage could produce one (counted as an invalid call)."""
+        return env.action_space.sample()
+
     def action_from_result(self, result: Any, env: gym.Env) -> Any:
         """The environment action that the last stage's result stands for."""
         return result

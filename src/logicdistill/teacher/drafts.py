@@ -84,7 +84,9 @@ def _sources_by_name(blocks: list[str]) -> dict[str, str]:
             raise ReplyParseError(f"a ```python block does not parse: {err.msg} (line {err.lineno})") from None
         public = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
         if len(public) != 1:
-            raise ReplyParseError(f"each ```python block must define exactly one public function, found {public or 'none'}")
+            raise ReplyParseError(
+                f"each ```python block must define exactly one public function, found {public or 'none'}"
+            )
         out[public[0]] = block.strip("\n") + "\n"
     return out
 

@@ -67,7 +67,9 @@ class RecordedTeacher(Teacher):
     def _read(self, task: Task, file: str) -> str:
         path = self.folder / task.name / file
         if not path.is_file():
-            raise UserError(f"no recorded teacher output {path.name} for task {task.name!r}: use --teacher openai:MODEL")
+            raise UserError(
+                f"no recorded teacher output {path.name} for task {task.name!r}: use --teacher openai:MODEL"
+            )
         return path.read_text(encoding="utf-8")
 
     def reply_for_base(self, task: Task) -> str:

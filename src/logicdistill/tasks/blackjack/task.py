@@ -9,7 +9,8 @@ import gymnasium as gym
 
 from logicdistill.errors import UserError
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
-from logicdistill.tasks.blackjack import dp
+from logicdistill.tasks.blackjack import dp, ld_state
+from logicdistill.tasks.blackjack.env import describe
 from logicdistill.tasks.blackjack.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
 
 RULES = """\
@@ -59,7 +60,8 @@ class BlackjackTask(Task):
     name = "blackjack"
     description = "21 Points (Gymnasium Blackjack, infinite deck, dealer stands on 17): stick or hit"
     env_id = "logicdistill/TwentyOne-v0"
-    stages: tuple[Stage, ...] = ()
+    # One stage; the usable_ace fact chooses between the hard-total and soft-total functions.
+    stages: tuple[Stage, ...] = ld_state.STAGES
 
     def rules_text(self) -> str:
         return RULES
@@ -99,3 +101,33 @@ class BlackjackTask(Task):
             "optimal_return": dp.expected_return(),
             "episodes": n,
         }
+
+    # --- Logic Distillation (see ld_state) ---
+
+    def state_format(self) -> str:
+        return ld_state.STATE_FORMAT
+
+    def stage_hint(self) -> str:
+        return ld_state.STAGE_HINT
+
+    def state_json(self, env: gym.Env) -> dict[str, Any]:
+        """``{"player_sum": int, "dealer_card": int (1 = ace), "usable_ace": bool}`` of the current hand."""
+        return ld_state.state_json(env)
+
+    def state_facts(self, env: gym.Env) -> dict[str, bool]:
+        """``{"usable_ace": bool}``."""
+        return ld_state.state_facts(env)
+
+    def state_text(self, env: gym.Env) -> str:
+        """The state for student prompts, with the fact stated as ``usable_ace: yes/no``."""
+        return ld_state.state_text(env)
+
+    def action_from_result(self, result: Any, env: gym.Env) -> int:
+        """The decide stage's result is the action itself: 0 (stick) or 1 (hit)."""
+        return ld_state.action_from_result(result)
+
+    def function_checks(self) -> list[Any]:
+        return ld_state.function_checks()
+
+    def describe(self, env: gym.Env) -> str:
+        return describe(ld_state.observation(env))

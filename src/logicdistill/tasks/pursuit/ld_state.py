@@ -50,9 +50,13 @@ def state_json(env: Any) -> dict[str, Any]:
         "captured": [bool(c) for c in env.captured],
         "step": int(env.step_count),
         "max_steps": int(env.max_steps),
-        "history": [{"pursuers": [list(p) for p in s.pursuers], "evaders": [list(e) for e in s.evaders]} for s in env.history[:-1]],
+        "history": [
+            {"pursuers": [list(p) for p in s.pursuers], "evaders": [list(e) for e in s.evaders]}
+            for s in env.history[:-1]
+        ],
         "rules": [
-            {"kind": e.kind, "text": e.rule_text(), "arrived_at": e.step, "params": rule_params(e)} for e in env.active_events
+            {"kind": e.kind, "text": e.rule_text(), "arrived_at": e.step, "params": rule_params(e)}
+            for e in env.active_events
         ],
     }
 
@@ -66,7 +70,9 @@ def state_text(env: Any) -> str:
     """The short state text of student prompts (positions, step, rules in force as yes/no facts)."""
     env = env.unwrapped
     units = ", ".join(f"P{i} at ({r},{c})" for i, (r, c) in enumerate(env.pursuers))
-    evaders = ", ".join(f"E at ({r},{c})" for (r, c), caught in zip(env.evaders, env.captured, strict=True) if not caught)
+    evaders = ", ".join(
+        f"E at ({r},{c})" for (r, c), caught in zip(env.evaders, env.captured, strict=True) if not caught
+    )
     lines = [f"Step {env.step_count} of {env.max_steps}. {units}. {evaders}."]
     facts = state_facts(env)
     lines.append("Emergency rules in force: " + (", ".join(f"{k}: yes" for k in facts) if facts else "none") + ".")
@@ -79,7 +85,9 @@ def rule_events(env: Any, info: dict[str, Any]) -> list[RuleEvent]:
     if not info.get("new_rule"):
         return []
     return [
-        RuleEvent(e.kind, e.rule_text(), f"{e.kind}_in_force", rule_params(e)) for e in env.events if e.step == env.step_count
+        RuleEvent(e.kind, e.rule_text(), f"{e.kind}_in_force", rule_params(e))
+        for e in env.events
+        if e.step == env.step_count
     ]
 
 

@@ -47,14 +47,15 @@ def move_pursuers(obstacles: np.ndarray, pursuers: Sequence[Cell], actions: Sequ
         for i, cell in enumerate(end):
             claims.setdefault(cell, []).append(i)
         contested = [ids for ids in claims.values() if len(ids) > 1]
-        if not contested:
-            return tuple(end)
+        before = list(end)
         for ids in contested:
             holders = [i for i in ids if end[i] == start[i]]
             keeper = holders[0] if holders else min(ids)
             for i in ids:
                 if i != keeper:
                     end[i] = start[i]
+        if end == before:  # settled (pursuers that already shared a cell and stayed keep sharing it)
+            return tuple(end)
 
 
 def pursuer_captures(pursuers: Sequence[Cell], evader: Cell) -> bool:

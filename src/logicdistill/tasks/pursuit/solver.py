@@ -28,7 +28,7 @@ import numpy as np
 from logicdistill.errors import UserError
 from logicdistill.paths import cache_dir as default_cache_dir
 from logicdistill.tasks.pursuit.maps import GridMap
-from logicdistill.tasks.pursuit.rules import ACTIONS, Cell
+from logicdistill.tasks.pursuit.rules import Cell
 from logicdistill.tasks.pursuit.transitions import N_ACTIONS, N_JOINT, joint_moves, unit_moves
 
 UNFORCEABLE: int = -1  # stored in t_star where the pursuers cannot force capture
@@ -221,4 +221,4 @@ def _save(path: Path, grid: GridMap, t_star: np.ndarray, passes: int) -> None:
         warnings.warn(f"could not write solver cache {path}: {exc}", stacklevel=3)
 
 
-__all__ = ["ACTIONS", "UNFORCEABLE", "PursuitSolution", "clear_memory_cache", "retrograde", "solve"]
+__all__ = ["UNFORCEABLE", "PursuitSolution", "clear_memory_cache", "retrograde", "solve"]

@@ -9,6 +9,7 @@ import gymnasium as gym
 
 import logicdistill  # noqa: F401 - registers the environments
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
+from logicdistill.tasks.pursuit import render
 from logicdistill.tasks.pursuit.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
 
 RULES_TEXT = """\
@@ -74,6 +75,12 @@ class PursuitTask(Task):
             "random": factory(RandomPolicy),
             "heuristic": factory(HeuristicPolicy),
         }
+
+    def describe(self, env: gym.Env) -> str:
+        return render.describe_state(env.unwrapped)
+
+    def frame(self, env: gym.Env) -> Any:
+        return render.png_frame(env.unwrapped)
 
     def episode_stats(self, env: gym.Env, infos: list[dict[str, Any]], rewards: list[float]) -> dict[str, Any]:
         env = env.unwrapped

@@ -1,0 +1,20 @@
+"""The Logic-Distillation policies every task with a stage layout gets, next to its own baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logicdistill.tasks.base import Policy, PolicyFactory, Task
+
+
+def _teacher_program(task: Task, **options: Any) -> Policy:
+    from logicdistill.agent.teacher_program import TeacherProgramPolicy
+
+    return TeacherProgramPolicy(task, **options)
+
+
+LD_POLICIES: dict[str, PolicyFactory] = {"teacher-program": _teacher_program}
+
+
+def register_ld_policy(name: str, factory: PolicyFactory) -> None:
+    LD_POLICIES[name] = factory

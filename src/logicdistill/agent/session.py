@@ -1,0 +1,90 @@
+"""A function-base session: the base a policy plays with, its sandbox, and Eq. 6 when a rule arrives.
+
+Every session starts from the task's Eq. 1 base (built from the teacher on first use) and adopts new rules
+as they arrive. An adopted rule is persisted as a new base version; a later session that meets the same rule
+on the same parent version reuses that version instead of asking the teacher again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from logicdistill.agent.runtime import FunctionRuntime
+from logicdistill.functionbase.build import adopt_rule, build_base, default_store
+from logicdistill.functionbase.store import BaseVersion
+from logicdistill.tasks.base import Task
+from logicdistill.teacher.teachers import RuleEvent, Teacher, make_teacher
+
+
+def eq1_note(teacher: Teacher) -> str:
+    return f"eq1 by {teacher.name}"
+
+
+@dataclass
+class Adoption:
+    kind: str
+    version: int
+    new_functions: list[str]
+    seconds: float
+    step: int
+
+
+@dataclass
+class FunctionBaseSession:
+    task: Task
+    teacher_spec: str | Teacher = "recorded"
+    base_root: str | Path | None = None
+    sandbox: Any = None
+    adoptions: list[Adoption] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from logicdistill.sandbox import Sandbox  # the worker pool starts only when a session does
+
+        spec = self.teacher_spec
+        self.teacher = make_teacher(spec) if isinstance(spec, str) else spec
+        self.store = default_store(self.task, self.base_root)
+        if self.sandbox is None:
+            self.sandbox = Sandbox(workers=1)
+        number = self.store.find(eq1_note(self.teacher))
+        base = (
+            self.store.version(number) if number else build_base(self.task, self.teacher, self.store, self.sandbox).base
+        )
+        self.eq1_version = base.number
+        self.runtime = FunctionRuntime(base, self.sandbox)
+
+    @property
+    def base(self) -> BaseVersion:
+        return self.runtime.base
+
+    def restart(self) -> None:
+        """Back to the Eq. 1 base (each episode meets its rules afresh)."""
+        if self.runtime.base.number != self.eq1_version:
+            self.runtime.update(self.store.version(self.eq1_version))
+
+    def on_info(self, env: Any, info: dict[str, Any]) -> list[Adoption]:
+        """Adopt every rule that arrives with this step's info; returns what was adopted."""
+        adopted = []
+        for event in self.task.rule_events(env, info):
+            adopted.append(self.adopt(event, int(info.get("step", 0))))
+        return adopted
+
+    def adopt(self, event: RuleEvent, step: int) -> Adoption:
+        start = time.perf_counter()
+        parent = self.runtime.base
+        note = f"eq6 {event.kind} by {self.teacher.name} on v{parent.number}"
+        number = self.store.find(note)
+        if number is None:
+            result = adopt_rule(self.task, self.teacher, self.store, self.sandbox, event, parent=parent, note=note)
+            number = result.base.number
+        base = self.store.version(number)
+        new = sorted(set(base.functions) - set(parent.functions))
+        self.runtime.update(base)
+        adoption = Adoption(event.kind, number, new, time.perf_counter() - start, step)
+        self.adoptions.append(adoption)
+        return adoption
+
+    def close(self) -> None:
+        self.sandbox.close()

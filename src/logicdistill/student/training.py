@@ -1,0 +1,270 @@
+"""LoRA fine-tuning of the student on selection examples, with a loss over the K candidates only.
+
+The loss is the cross-entropy of the gold candidate under the same constrained-decoding distribution that
+``Student.select`` uses (softmax of the candidates' first-token logits when those differ), which is what made
+a 135M model learn selection at all (STUDENT-NOTES.md). Training is seeded (LoRA init, shuffle order per
+epoch), checkpoints adapter + optimizer + step + RNG state every N steps, and resumes from its out_dir to
+the same adapter an uninterrupted run gives.
+
+A run folder holds: ``train_config.json``, ``checkpoint/`` (while or after training), ``adapter/`` (PEFT
+``save_pretrained``) and ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import UserError
+from .examples import SelectionExample
+from .model import Student
+from .scoring import candidate_log_probs
+
+DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """LoRA training settings; a step is one optimizer update of ``batch_size * grad_accum`` examples."""
+
+    seed: int = 0
+    epochs: int = 1
+    lr: float = 1e-3
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    target_modules: tuple[str, ...] = DEFAULT_TARGETS
+    batch_size: int = 4
+    grad_accum: int = 1
+    max_examples: int | None = None
+    checkpoint_every: int = 50
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run did: optimizer steps, seconds (summed over resumes), mean loss of the last 10 steps, eval."""
+
+    steps: int
+    seconds: float
+    final_loss: float
+    eval_accuracy: float | None
+
+
+def examples_digest(examples: Sequence[SelectionExample]) -> str:
+    """sha256 of the training examples (a resumed run must see the same ones)."""
+    rows = [[e.prefix, e.state, list(e.candidates), e.gold] for e in examples]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def schedule(n: int, config: TrainConfig) -> list[list[list[int]]]:
+    """Optimizer steps, each a list of micro-batches of example indices, shuffled per epoch from the seed."""
+    steps = []
+    for epoch in range(config.epochs):
+        order = np.random.default_rng([config.seed, epoch]).permutation(n).tolist()
+        micro = [order[i : i + config.batch_size] for i in range(0, n, config.batch_size)]
+        steps += [micro[i : i + config.grad_accum] for i in range(0, len(micro), config.grad_accum)]
+    return steps
+
+
+def _attach_lora(student: Student, config: TrainConfig) -> None:
+    from peft import LoraConfig, get_peft_model
+
+    if student.has_adapter:
+        student.model = student.model.unload()
+    present = {name.rsplit(".", 1)[-1] for name, _ in student.model.named_modules()}
+    targets = [t for t in config.target_modules if t in present]
+    if not targets:
+        raise UserError(f"none of the LoRA target modules {list(config.target_modules)} exist in {student.name}")
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=targets,
+        task_type="CAUSAL_LM",
+    )
+    torch.manual_seed(config.seed)  # LoRA's A matrices are drawn from the global RNG
+    student.model = get_peft_model(student.model, lora)
+    student.clear_cache()
+
+
+def _save_checkpoint(student: Student, optimizer, out_dir: Path, state: dict) -> None:
+    """Write checkpoint.tmp fully, then swap it in, so a crash leaves the old or the new one, never half."""
+    final, tmp, old = out_dir / "checkpoint", out_dir / "checkpoint.tmp", out_dir / "checkpoint.old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    student.model.save_pretrained(str(tmp / "adapter"))
+    torch.save({**state, "optimizer": optimizer.state_dict()}, tmp / "state.pt")
+    if final.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_checkpoint(student: Student, optimizer, out_dir: Path) -> dict | None:
+    from peft import set_peft_model_state_dict
+    from peft.utils import load_peft_weights
+
+    folder = out_dir / "checkpoint"
+    if not folder.exists() and (out_dir / "checkpoint.old").exists():
+        folder = out_dir / "checkpoint.old"  # a crash between the two renames of _save_checkpoint
+    if not folder.exists():
+        return None
+    try:
+        set_peft_model_state_dict(student.model, load_peft_weights(str(folder / "adapter"), device="cpu"))
+        state = torch.load(folder / "state.pt", weights_only=True)
+        optimizer.load_state_dict(state.pop("optimizer"))
+    except Exception as exc:
+        raise UserError(f"cannot resume from the checkpoint in {folder}: {exc}") from exc
+    return state
+
+
+def _run_header(student: Student, examples: Sequence[SelectionExample], config: TrainConfig) -> dict:
+    return {
+        "config": dataclasses.asdict(config),
+        "examples": len(examples),
+        "examples_sha256": examples_digest(examples),
+        "student": student.name,
+        "base_weights_sha256": student.weights_hash(),
+    }
+
+
+def _check_same_run(out_dir: Path, header: dict) -> None:
+    path = out_dir / "train_config.json"
+    if not path.exists():
+        path.write_text(json.dumps(header, indent=2))
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path} is not readable JSON: {exc}") from exc
+    ignore = {"checkpoint_every"}
+    strip = lambda h: {**h, "config": {k: v for k, v in h.get("config", {}).items() if k not in ignore}}  # noqa: E731
+    if strip(old) != strip(json.loads(json.dumps(header))):
+        raise UserError(f"{out_dir} holds a run with other settings or examples; use a new folder to start afresh")
+
+
+def train_lora(
+    student: Student,
+    examples: Sequence[SelectionExample],
+    config: TrainConfig = TrainConfig(),
+    out_dir: Path | str = Path("run"),
+    progress: bool = True,
+    eval_examples: Sequence[SelectionExample] | None = None,
+    stop_after_steps: int | None = None,
+) -> TrainResult:
+    """Fine-tune a fresh LoRA adapter on ``student`` (in place) and save the run into ``out_dir``.
+
+    Resumes from ``out_dir/checkpoint`` when present. ``stop_after_steps`` stops early as if interrupted (the
+    checkpoint is written), for tests and for time-boxed runs; call again with the same arguments to go on.
+    """
+    from tqdm.auto import tqdm
+
+    examples = list(examples)[: config.max_examples]
+    if not examples or any(e.gold is None for e in examples):
+        raise UserError("training needs at least one example, and every example needs a gold candidate")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    header = _run_header(student, examples, config)
+    _check_same_run(out_dir, header)
+    _attach_lora(student, config)
+    params = [p for p in student.model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr)
+    plan = schedule(len(examples), config)
+    encoded = [student.encode(e) for e in examples]
+    state = _load_checkpoint(student, optimizer, out_dir) or {"step": 0, "losses": [], "seconds": 0.0}
+    if "rng" in state:
+        torch.set_rng_state(state["rng"])
+    step, losses, seconds = int(state["step"]), list(state["losses"]), float(state["seconds"])
+    end = len(plan) if stop_after_steps is None else min(len(plan), stop_after_steps)
+    bar = tqdm(total=len(plan), initial=step, disable=not progress, desc="LoRA", unit="step")
+    started = time.perf_counter()
+
+    def checkpoint(rng: torch.Tensor) -> None:
+        elapsed = seconds + time.perf_counter() - started
+        _save_checkpoint(student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng})
+
+    rng = torch.get_rng_state()
+    student.model.train()
+    try:
+        while step < end:
+            rng = torch.get_rng_state()  # the state at the step boundary is what a resume must restore
+            total = 0.0
+            for micro in plan[step]:
+                prompts = [encoded[i].fixed + encoded[i].varying for i in micro]
+                scores = candidate_log_probs(
+                    student.model, prompts, [encoded[i].trie for i in micro], None, student.pad_id
+                )
+                gold = [-lp[examples[i].gold] for lp, i in zip(scores, micro, strict=True)]
+                loss = torch.stack(gold).sum() / (len(micro) * len(plan[step]))
+                loss.backward()
+                total += float(loss)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            losses.append(total)
+            bar.update(1)
+            bar.set_postfix(loss=f"{total:.3f}")
+            if step % config.checkpoint_every == 0 or step == end:
+                checkpoint(torch.get_rng_state())
+    except KeyboardInterrupt:
+        optimizer.zero_grad(set_to_none=True)
+        checkpoint(rng)  # weights and optimizer are at the last finished step (optimizer.step is not split)
+        raise
+    finally:
+        bar.close()
+        student.model.eval()
+        student.clear_cache()
+    seconds += time.perf_counter() - started
+    final_loss = float(np.mean(losses[-10:])) if losses else math.nan
+    if step < len(plan):
+        return TrainResult(step, seconds, final_loss, None)
+    accuracy = evaluate(student, eval_examples) if eval_examples else None
+    _save_adapter(student, out_dir / "adapter")
+    result = TrainResult(step, seconds, final_loss, accuracy)
+    (out_dir / "metrics.json").write_text(json.dumps({**dataclasses.asdict(result), "losses": losses}, indent=2))
+    return result
+
+
+def _save_adapter(student: Student, dest: Path) -> None:
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    student.model.save_pretrained(str(tmp))
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+
+
+def evaluate(student: Student, examples: Sequence[SelectionExample]) -> float:
+    """Fraction of labelled examples where the student selects the gold candidate."""
+    labelled = [e for e in examples if e.gold is not None]
+    if not labelled:
+        return math.nan
+    picks = student.select_batch(labelled)
+    return sum(p.index == e.gold for p, e in zip(picks, labelled, strict=True)) / len(labelled)
+
+
+def load_adapter(student: Student, adapter_dir: Path | str) -> Student:
+    """Attach a saved LoRA adapter to ``student`` (in place, replacing any adapter) and return it."""
+    from peft import PeftModel
+
+    adapter_dir = Path(adapter_dir)
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise UserError(f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json)")
+    base = student.model.unload() if student.has_adapter else student.model
+    try:
+        student.model = PeftModel.from_pretrained(base, str(adapter_dir)).eval()
+    except Exception as exc:
+        student.model = base
+        raise UserError(f"cannot load the adapter in {adapter_dir} onto {student.name}: {exc}") from exc
+    finally:
+        student.clear_cache()
+    return student

@@ -1,0 +1,40 @@
+import pytest
+
+from logicdistill.agent.teacher_program import TeacherProgramPolicy
+from logicdistill.evaluation import play_episode
+from logicdistill.functionbase.build import default_store
+from logicdistill.teacher.teachers import RecordedTeacher
+from tests.fakes import PLUS_HUNDRED_REPLY, CountTask
+from tests.functionbase.sample import REPLY
+
+
+@pytest.fixture
+def recorded(tmp_path):
+    folder = tmp_path / "recorded" / "count"
+    folder.mkdir(parents=True)
+    (folder / "eq1_base.md").write_text(REPLY)
+    (folder / "eq6_plus_hundred.md").write_text(PLUS_HUNDRED_REPLY)
+    return RecordedTeacher(tmp_path / "recorded")
+
+
+def test_program_drives_the_base_and_adopts_the_new_rule(tmp_path, recorded):
+    task = CountTask()
+    policy = TeacherProgramPolicy(task, teacher=recorded, base_root=tmp_path / "bases")
+    try:
+        env = task.make_env()
+        record = play_episode(task, env, policy, seed=0)
+        start = env.unwrapped.x - 4
+        xs = [start + i for i in range(4)]
+        # steps 0-1: the Eq. 1 program (double when x <= 3, negate otherwise); steps 2-3: the new rule's function
+        expected = [(-x if x > 3 else 2 * x) for x in xs[:2]] + [x + 100 for x in xs[2:]]
+        assert record.stats["actions"] == expected
+        store = default_store(task, tmp_path / "bases")
+        assert store.versions() == [1, 2]
+        assert "add_hundred" in store.version(2).functions and "add_hundred" not in store.version(1).functions
+        assert policy.session.adoptions[0].new_functions == ["add_hundred"]
+        # a second episode starts from the Eq. 1 base again and reuses the stored adoption (no new version)
+        record2 = play_episode(task, env, policy, seed=0)
+        assert record2.stats["actions"] == expected and store.versions() == [1, 2]
+        assert "[act] add_hundred(state=state)" in policy.last_trace
+    finally:
+        policy.close()
