@@ -75,6 +75,7 @@ class _Worker:
         self.config, self.cwd, self.max_reply = config, cwd, max_reply
         self.proc: subprocess.Popen[bytes] | None = None
         self.loaded: set[str] = set()
+        self.confinement = "not started"
 
     def start(self) -> None:
         to_child, from_parent = os.pipe()[::-1]  # (write end kept here, read end for the child)
@@ -96,8 +97,10 @@ class _Worker:
         self.fd_out, self.fd_in = to_child, from_child
         self.loaded = set()
         write_frame(self.fd_out, self.config)
-        if self.recv(time.monotonic() + 30) is None:
+        ready = self.recv(time.monotonic() + 30)
+        if ready is None:
             raise RuntimeError(f"sandbox worker failed to start (exit status {self.reap()})")
+        self.confinement = ready["confinement"]
 
     @property
     def alive(self) -> bool:
@@ -210,6 +213,17 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def confinement(self) -> str:
+        """How the OS confines the workers beyond the limits: ``chroot+nobody``, ``userns+chroot`` or ``none``."""
+        worker = self._idle.get()
+        try:
+            if not worker.alive:
+                worker.start()  # the answer depends on the machine, so ask a real worker
+            return worker.confinement
+        finally:
+            self._idle.put(worker)
 
     def load(self, module_id: str, source: str) -> CheckResult:
         """Statically check ``source``; when it passes, ``module_id`` becomes callable (replacing older source)."""

@@ -222,6 +222,34 @@ def _on_cpu_timer(signum: int, frame: Any) -> None:
     os._exit(EXIT_CPU)
 
 
+def _confine() -> str:
+    """Lock the worker into its empty working folder where the OS allows; returns what was achieved.
+
+    As root: chroot into the folder and become ``nobody``. Otherwise: try a new user and mount namespace
+    (unprivileged where the kernel permits), which grants the right to chroot. Both are defence in depth
+    behind the static checks; failure to confine is not an error.
+    """
+    folder = os.getcwd()
+    try:
+        if os.geteuid() == 0:
+            os.chroot(folder)
+            os.chdir("/")
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            return "chroot+nobody"
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+            return "none"
+        os.chroot(folder)
+        os.chdir("/")
+        return "userns+chroot"
+    except (OSError, AttributeError, ImportError):
+        return "none"
+
+
 def _harden(memory_mb: int) -> None:
     """Apply the process-wide limits once, after every import the worker will ever need."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -244,9 +272,10 @@ def main(argv: list[str]) -> int:
     config = read_frame(fd_in)
     if config is None:
         return 0
-    runner = Runner(config)
+    runner = Runner(config)  # every import happens here, before the filesystem goes away
+    confinement = _confine()
     _harden(int(config["limits"]["memory_mb"]))
-    write_frame(fd_out, b'{"ready": true}')
+    write_frame(fd_out, json.dumps({"ready": True, "confinement": confinement}).encode())
     while True:
         request = read_frame(fd_in)
         if request is None or request.get("op") == "exit":

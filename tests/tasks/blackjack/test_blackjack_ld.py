@@ -52,7 +52,9 @@ def _teacher_program_actions(draft: Draft, sandbox: Sandbox, states: list[dp.Sta
     by_name = {f.name: f for f in draft.functions}
     picks = sandbox.call_many([(PROGRAM_ID, PROGRAM_FUNCTION, ["decide", {"usable_ace": u}], {}) for _, _, u in states])
     assert all(p.ok and p.value in by_name for p in picks), picks[:3]
-    calls = [(module_id(by_name[p.value]), p.value, [], {"state": _state(*s)}) for p, s in zip(picks, states, strict=True)]
+    calls = [
+        (module_id(by_name[p.value]), p.value, [], {"state": _state(*s)}) for p, s in zip(picks, states, strict=True)
+    ]
     results = sandbox.call_many(calls)
     assert all(r.ok for r in results), [r.reason for r in results if not r.ok][:3]
     return [r.value for r in results]

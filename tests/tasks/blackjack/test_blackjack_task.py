@@ -21,7 +21,7 @@ def task() -> BlackjackTask:
 
 def test_registry_and_contract(task):
     assert isinstance(task, BlackjackTask)
-    assert task.env_id == "logicdistill/TwentyOne-v0" and task.stages == ()
+    assert task.env_id == "logicdistill/TwentyOne-v0" and [s.name for s in task.stages] == ["decide"]
     assert set(task.policies()) == {"optimal", "random", "heuristic"}
     rules = task.rules_text()
     assert "17" in rules and "stick" in rules and "hit" in rules and "4/13" in rules

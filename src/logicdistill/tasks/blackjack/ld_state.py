@@ -83,7 +83,10 @@ def sample_states(usable_values: tuple[bool, ...]) -> list[dict[str, Any]]:
     """A fixed sample of decision states: every dealer card against low, borderline and high totals."""
     totals = {False: (4, 8, 11, 12, 13, 16, 17, 20, 21), True: (12, 15, 17, 18, 19, 21)}
     return [
-        {"player_sum": s, "dealer_card": d, "usable_ace": u} for u in usable_values for s in totals[u] for d in range(1, 11)
+        {"player_sum": s, "dealer_card": d, "usable_ace": u}
+        for u in usable_values
+        for s in totals[u]
+        for d in range(1, 11)
     ]
 
 
@@ -123,7 +126,9 @@ def _check_expected(function: Function, call: Caller, states: list[dict[str, Any
 
 
 def _check_sticks_on_21(function: Function, call: Caller) -> str | None:
-    states = [{"player_sum": 21, "dealer_card": d, "usable_ace": u} for u in state_domain(function) for d in range(1, 11)]
+    states = [
+        {"player_sum": 21, "dealer_card": d, "usable_ace": u} for u in state_domain(function) for d in range(1, 11)
+    ]
     return _check_expected(function, call, states, dp.STICK, "a total of 21 must stick (a hit can only lose)")
 
 
