@@ -59,7 +59,9 @@ STATIC = [
     # frames, code objects, tracebacks
     Hostile("generator_frame", fn("g = (i for i in [1])\nreturn g.gi_frame.f_back.f_globals"), rule="attribute"),
     Hostile("generator_code", fn("g = (i for i in [1])\nreturn g.gi_code.co_consts"), rule="attribute"),
-    Hostile("exception_traceback", fn("try:\n    1 / 0\nexcept Exception as e:\n    return e.__traceback__"), rule="dunder"),
+    Hostile(
+        "exception_traceback", fn("try:\n    1 / 0\nexcept Exception as e:\n    return e.__traceback__"), rule="dunder"
+    ),
     Hostile("traceback_frame", fn("return tb.tb_frame"), rule="attribute"),
     Hostile("coroutine_frame", "async def g():\n    pass\n", rule="async"),
     Hostile("lambda_yield", "f = lambda: (yield)\n", rule="lambda"),
@@ -111,7 +113,9 @@ RUNTIME = [
     Hostile("list_bomb", fn("return [0] * 10 ** 10"), kinds=("memory",)),
     Hostile("string_bomb", fn("return 'a' * 10 ** 10"), kinds=("memory",)),
     Hostile("growing_list", fn("xs = []\nwhile True:\n    xs.append([0] * 100_000)"), kinds=("memory",)),
-    Hostile("infinite_iterator", "import itertools\n" + fn("return list(itertools.count())"), kinds=("memory", "timeout")),
+    Hostile(
+        "infinite_iterator", "import itertools\n" + fn("return list(itertools.count())"), kinds=("memory", "timeout")
+    ),
     Hostile("recursion_bomb", fn("return f()"), kinds=("error",)),
     Hostile("huge_string_output", fn("return 'a' * (100 * 2 ** 20)"), kinds=("output",)),
     Hostile("huge_list_output", fn("return list(range(10 ** 6))"), kinds=("output",)),

@@ -58,6 +58,7 @@ def test_file_writes_fail_even_after_an_escape(sandbox: Sandbox):
     _plant(sandbox, "escape", source)
     result = sandbox.call("escape", "f")
     assert result.kind in ("error", "crash"), result
-    assert not os.path.exists(os.path.join(sandbox._tmpdir, "owned.txt")) or os.path.getsize(
-        os.path.join(sandbox._tmpdir, "owned.txt")
-    ) == 0
+    assert (
+        not os.path.exists(os.path.join(sandbox._tmpdir, "owned.txt"))
+        or os.path.getsize(os.path.join(sandbox._tmpdir, "owned.txt")) == 0
+    )

@@ -62,3 +62,8 @@ def test_source_must_be_text():
 def test_top_level_names():
     _, tree = parse_checked("import math as m\nfrom heapq import heappush\nA, B = 1, 2\nclass C:\n    pass\n")
     assert top_level_names(tree) == {"m", "heappush", "A", "B", "C"}
+
+
+def test_reading_dunder_name_is_allowed_but_assigning_it_is_not():
+    assert check_source("def f():\n    return 1\n\nif __name__ == '__main__':\n    f()\n").ok
+    assert check_source("__name__ = 'x'\n").rule == "dunder"

@@ -14,7 +14,11 @@ def test_tuples_become_lists_and_data_is_copied():
     assert out["b"] is not value["b"]
 
 
-@pytest.mark.parametrize("value", [{1, 2}, {1: "a"}, b"x", object(), 10**5000, complex(1, 2)])
+@pytest.mark.parametrize(
+    "value",
+    [{1, 2}, {1: "a"}, b"x", object(), 10**5000, complex(1, 2)],
+    ids=["set", "int_key", "bytes", "object", "huge_int", "complex"],
+)
 def test_non_json_values_are_refused(value):
     with pytest.raises(NotJsonable):
         to_jsonable(value, 10**9)

@@ -13,7 +13,22 @@ def _teacher_program(task: Task, **options: Any) -> Policy:
     return TeacherProgramPolicy(task, **options)
 
 
-LD_POLICIES: dict[str, PolicyFactory] = {"teacher-program": _teacher_program}
+def _ld(**fixed: Any) -> PolicyFactory:
+    def make(task: Task, **options: Any) -> Policy:
+        from logicdistill.agent.ld_policy import LDPolicy
+
+        policy = LDPolicy(task, **(fixed | options))
+        return policy
+
+    return make
+
+
+LD_POLICIES: dict[str, PolicyFactory] = {
+    "teacher-program": _teacher_program,
+    "ld": _ld(),
+    "ld-untuned": _ld(tuned=False),
+    "ld-generate": _ld(mode="generate"),
+}
 
 
 def register_ld_policy(name: str, factory: PolicyFactory) -> None:

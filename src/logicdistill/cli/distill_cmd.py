@@ -1,17 +1,93 @@
-"""``logicdistill distill``: not built yet (its issue has not landed)."""
+"""``logicdistill distill``: build traces, fine-tune the student with LoRA, save a run folder."""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import json
+from pathlib import Path
+
+from logicdistill.tasks import get_task, task_names
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("distill", help="(not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    from logicdistill.distillation.pipeline import DistillConfig
+
+    d = DistillConfig()
+    p = subparsers.add_parser(
+        "distill",
+        help="fine-tune the student on the function base (traces + LoRA); resumable with the same --out",
+    )
+    p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
+    p.add_argument(
+        "--student", default=d.student, help="'default' (SmolLM2-135M-Instruct, offline) or a HF model id/folder"
+    )
+    p.add_argument(
+        "--out",
+        help="run folder (default: a new folder under ~/.cache/logicdistill/runs/TASK); "
+        "rerun with the same --out to resume an interrupted run",
+    )
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of traces, sampling and training")
+    p.add_argument("--teacher", default=d.teacher, help="recorded or openai:MODEL[@URL] (for the function base)")
+    p.add_argument("--train-episodes", type=int, default=d.train_episodes, help="teacher episodes per training env")
+    p.add_argument("--heldout-episodes", type=int, default=d.heldout_episodes, help="episodes per held-out env")
+    p.add_argument("--task-examples", type=int, default=d.task_examples, help="training examples from task traces")
+    p.add_argument("--synthetic-examples", type=int, default=d.synthetic_examples, help="varied synthetic examples")
+    p.add_argument("--heldout-examples", type=int, default=d.heldout_examples, help="held-out examples to score")
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--lora-r", type=int, default=d.lora_r)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--k", type=int, default=d.k, help="candidates retrieved per stage")
+    p.add_argument("--retriever", default=d.retriever, choices=["bm25", "dense", "fused"])
+    p.add_argument("--embedder", default=d.embedder, choices=["minilm", "hashing"])
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("logicdistill distill: not built yet", file=sys.stderr)
-    return 2
+    from logicdistill.distillation.pipeline import DistillConfig, distill
+    from logicdistill.distillation.runs import new_run_dir
+    from logicdistill.errors import UserError
+
+    task = get_task(args.task)
+    if not task.stages:
+        raise UserError(f"task {task.name!r} declares no stage layout to distil")
+    for name in (
+        "train_episodes",
+        "heldout_episodes",
+        "task_examples",
+        "heldout_examples",
+        "epochs",
+        "k",
+        "batch_size",
+    ):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    config = DistillConfig(
+        student=args.student,
+        teacher=args.teacher,
+        seed=args.seed,
+        train_episodes=args.train_episodes,
+        heldout_episodes=args.heldout_episodes,
+        task_examples=args.task_examples,
+        synthetic_examples=args.synthetic_examples,
+        heldout_examples=args.heldout_examples,
+        k=args.k,
+        retriever=args.retriever,
+        embedder=args.embedder,
+        epochs=args.epochs,
+        lr=args.lr,
+        lora_r=args.lora_r,
+        batch_size=args.batch_size,
+    )
+    out = Path(args.out) if args.out else new_run_dir(task.name, args.seed)
+    print(f"run folder: {out} (rerun with --out {out} to resume)")
+    record = distill(task, config, out, progress=not args.quiet)
+    m = record["metrics"]
+    print(
+        f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
+    )
+    print(f"by stage: {json.dumps(m['heldout_accuracy_by_stage'])}")
+    print(f"retrieval: {json.dumps(m['retrieval_recall'])}")
+    print(f"trained {m['train_examples']} examples in {m['train_seconds']:.0f} s; run saved to {out}")
+    return 0

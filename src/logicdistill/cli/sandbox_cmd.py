@@ -53,8 +53,8 @@ def parse_call(text: str) -> tuple[str, list[Any], dict[str, Any]]:
         raise UserError(f"--call must be a function name with arguments, like 'f(1, 2)', got {text!r}")
     if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         raise UserError("--call does not support *args or **kwargs")
-    values = [_literal(text, a) for a in [*node.args, *(k.value for k in node.keywords)]]
-    args, kwargs = values[: len(node.args)], {k.arg: v for k, v in zip(node.keywords, values[len(node.args) :])}
+    args = [_literal(text, a) for a in node.args]
+    kwargs = {str(k.arg): _literal(text, k.value) for k in node.keywords}
     return node.func.id, args, kwargs
 
 

@@ -61,5 +61,7 @@ def module_exports(allowed_imports: frozenset[str] | set[str] | list[str] | tupl
     """The export table for ``allowed_imports``; a module without a known safe export list is a ValueError."""
     unknown = sorted(set(allowed_imports) - set(SAFE_MODULE_EXPORTS))
     if unknown:
-        raise ValueError(f"no safe export list for module(s) {', '.join(unknown)}; known: {sorted(SAFE_MODULE_EXPORTS)}")
+        raise ValueError(
+            f"no safe export list for module(s) {', '.join(unknown)}; known: {sorted(SAFE_MODULE_EXPORTS)}"
+        )
     return {name: sorted(SAFE_MODULE_EXPORTS[name]) for name in sorted(set(allowed_imports))}

@@ -11,11 +11,7 @@ import hashlib
 import json
 import os
 import queue
-import select
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,10 +23,10 @@ from typing import Any
 
 from logicdistill.sandbox.limits import Limits
 from logicdistill.sandbox.policy import DEFAULT_IMPORTS, SAFE_BUILTIN_NAMES, module_exports
+from logicdistill.sandbox.process import WorkerProcess, exit_reason
 from logicdistill.sandbox.static_check import CheckResult, parse_checked, top_level_names
-from logicdistill.sandbox.worker import EXIT_CPU, HEADER, NotJsonable, OutputTooLarge, to_jsonable, write_frame
+from logicdistill.sandbox.worker import NotJsonable, OutputTooLarge, to_jsonable
 
-WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 MAX_MODULES_PER_WORKER = 256  # a worker caches every module it loads; recycle it past this many
 MAX_ARGUMENT_BYTES = 64 << 20
 KINDS = ("ok", "rejected", "error", "timeout", "memory", "output", "crash")
@@ -68,110 +64,23 @@ def _failed(kind: str, reason: str, seconds: float = 0.0) -> CallResult:
     return CallResult(False, None, kind, reason, seconds)
 
 
-class _Worker:
-    """One worker process and the two pipes to it."""
-
-    def __init__(self, config: bytes, cwd: str, max_reply: int) -> None:
-        self.config, self.cwd, self.max_reply = config, cwd, max_reply
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.loaded: set[str] = set()
-        self.confinement = "not started"
-
-    def start(self) -> None:
-        to_child, from_parent = os.pipe()[::-1]  # (write end kept here, read end for the child)
-        from_child, to_parent = os.pipe()
-        debug = os.environ.get("LOGICDISTILL_SANDBOX_DEBUG")
-        env = {"PYTHONHASHSEED": "0", "PYTHONSAFEPATH": "1"}  # fixed hashing: set order is reproducible
-        self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-S", "-B", WORKER_PATH, str(from_parent), str(to_parent)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=None if debug else subprocess.DEVNULL,
-            pass_fds=(from_parent, to_parent),
-            cwd=self.cwd,
-            env=env,
-            start_new_session=True,  # a terminal's Ctrl-C goes to the parent, which then closes the pool
-        )
-        os.close(from_parent)
-        os.close(to_parent)
-        self.fd_out, self.fd_in = to_child, from_child
-        self.loaded = set()
-        write_frame(self.fd_out, self.config)
-        ready = self.recv(time.monotonic() + 30)
-        if ready is None:
-            raise RuntimeError(f"sandbox worker failed to start (exit status {self.reap()})")
-        self.confinement = ready["confinement"]
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def send(self, message: dict[str, Any]) -> None:
-        write_frame(self.fd_out, json.dumps(message).encode())
-
-    def recv(self, deadline: float) -> Any:
-        """The next reply, None at end of file; TimeoutError past ``deadline``; ValueError if oversized."""
-        header = self._read_exact(HEADER.size, deadline)
-        if header is None:
-            return None
-        size = HEADER.unpack(header)[0]
-        if size > self.max_reply:
-            raise ValueError(f"worker reply of {size} bytes exceeds the output limit")
-        body = self._read_exact(size, deadline)
-        return None if body is None else json.loads(body)
-
-    def _read_exact(self, n: int, deadline: float) -> bytes | None:
-        chunks, left = [], n
-        while left:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self.fd_in], [], [], wait)[0]:
-                raise TimeoutError
-            data = os.read(self.fd_in, min(left, 1 << 20))
-            if not data:
-                return None
-            chunks.append(data)
-            left -= len(data)
-        return b"".join(chunks)
-
-    def reap(self) -> int | None:
-        """Wait briefly for the exited worker and return its status (negative: killed by that signal)."""
-        if self.proc is None:
-            return None
-        try:
-            return self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.proc.returncode
-
-    def kill(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-            self.proc.wait()
-        for fd in (self.fd_out, self.fd_in):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.proc = None
+def _printable(text: str) -> str:
+    """Untrusted text made safe to print: control characters (terminal escapes) become escapes."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def _exit_reason(status: int | None, limits: Limits) -> tuple[str, str]:
-    if status == EXIT_CPU or status == -signal.SIGXCPU:
-        return "timeout", f"CPU time limit of {limits.cpu_seconds} s exceeded"
-    if status is not None and status < 0:
-        name = signal.Signals(-status).name if -status in signal.valid_signals() else str(-status)
-        if -status == signal.SIGXFSZ:
-            return "crash", "worker killed for writing a file (SIGXFSZ)"
-        return "crash", f"worker died from signal {name}"
-    return "crash", f"worker exited unexpectedly (status {status})"
+def _from_reply(reply: Any) -> CallResult:
+    """A worker's reply as a CallResult; anything malformed counts as a crash (the worker is not trusted)."""
+    try:
+        kind, reason, seconds = reply["kind"], reply["reason"], float(reply["seconds"])
+        if kind not in ("ok", "error", "memory", "output") or not isinstance(reason, (str, type(None))):
+            raise ValueError(kind)
+    except (TypeError, KeyError, ValueError):
+        return _failed("crash", "worker sent a malformed reply")
+    return CallResult(kind == "ok", reply.get("value"), kind, None if reason is None else _printable(reason), seconds)
 
 
-def _cleanup(workers: list[_Worker], tmpdir: str) -> None:
+def _cleanup(workers: list[WorkerProcess], tmpdir: str) -> None:
     for worker in workers:
         worker.kill()
     shutil.rmtree(tmpdir, ignore_errors=True)
@@ -198,8 +107,8 @@ class Sandbox:
         self._tmpdir = tempfile.mkdtemp(prefix="ld-sandbox-")
         os.chmod(self._tmpdir, 0o500)  # an empty folder the worker cannot write into
         max_reply = max_output_bytes + 4096
-        self._workers = [_Worker(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._workers = [WorkerProcess(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
+        self._idle: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
         for worker in self._workers:
             self._idle.put(worker)
         self._modules: dict[str, _Module] = {}
@@ -238,9 +147,7 @@ class Sandbox:
                 self._rejected[module_id] = result
         return result
 
-    def call(
-        self, module_id: str, function: str, args: list | tuple = (), kwargs: dict | None = None
-    ) -> CallResult:
+    def call(self, module_id: str, function: str, args: list | tuple = (), kwargs: dict | None = None) -> CallResult:
         """Call ``function`` of a loaded module with JSON-data arguments."""
         return self.call_many([CallRequest(module_id, function, args, kwargs)])[0]
 
@@ -314,11 +221,10 @@ class Sandbox:
         finally:
             self._idle.put(worker)
 
-    def _run_batch(self, worker: _Worker, items: list[tuple[int, dict[str, Any], _Module]]) -> list:
+    def _run_batch(self, worker: WorkerProcess, items: list[tuple[int, dict[str, Any], _Module]]) -> list:
         """Send ``items`` to ``worker`` and read replies until done or the worker is lost (it is then killed)."""
         if worker.alive and len(worker.loaded | {m.digest for _, _, m in items}) > MAX_MODULES_PER_WORKER:
             worker.kill()
-        started = time.monotonic()
         try:
             if not worker.alive:
                 worker.kill()
@@ -332,7 +238,8 @@ class Sandbox:
             worker.loaded |= sent
         except (OSError, RuntimeError) as exc:
             worker.kill()
-            return [(items[0][0], _failed("crash", f"could not reach the worker: {exc}", time.monotonic() - started))]
+            return [(items[0][0], _failed("crash", f"could not reach the worker: {exc}"))]
+        started = time.monotonic()  # each call's wall clock starts when the previous reply arrived
         out = []
         for index, _, _ in items:
             try:
@@ -345,12 +252,13 @@ class Sandbox:
                 worker.kill()
                 return [*out, (index, _failed("output", str(exc), time.monotonic() - started))]
             if reply is None:
-                kind, reason = _exit_reason(worker.reap(), self.limits)
+                kind, reason = exit_reason(worker.reap(), self.limits)
                 worker.kill()
                 return [*out, (index, _failed(kind, reason, time.monotonic() - started))]
-            kind = reply["kind"]
-            out.append((index, CallResult(kind == "ok", reply.get("value"), kind, reply["reason"], reply["seconds"])))
+            result = _from_reply(reply)
+            out.append((index, result))
             started = time.monotonic()
+            kind = result.kind
             if kind == "memory":
                 worker.kill()
                 return out

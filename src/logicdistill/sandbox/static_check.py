@@ -89,7 +89,9 @@ def _check_import(node: ast.Import | ast.ImportFrom, allowed: frozenset[str]) ->
         if node.level:
             raise Rejected("import", "relative imports are not allowed", node)
         if module not in allowed:
-            raise Rejected("import", f"import of '{module}' is not allowed (allowed: {', '.join(sorted(allowed))})", node)
+            raise Rejected(
+                "import", f"import of '{module}' is not allowed (allowed: {', '.join(sorted(allowed))})", node
+            )
         for alias in node.names:
             if alias.name == "*":
                 raise Rejected("import", f"'from {module} import *' is not allowed", node)
@@ -134,7 +136,8 @@ def _check_node(node: ast.AST, parent: ast.AST | None, allowed: frozenset[str]) 
         rule, reason = _FORBIDDEN_NODES[type(node)]
         raise Rejected(rule, reason, node)
     if isinstance(node, ast.Name):
-        _check_identifier(node.id, node, "name")
+        if not (node.id == "__name__" and isinstance(node.ctx, ast.Load)):  # harmless: `if __name__ == ...`
+            _check_identifier(node.id, node, "name")
     elif isinstance(node, ast.Attribute):
         _check_attribute(node.attr, node)
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -158,7 +161,9 @@ def _check_node(node: ast.AST, parent: ast.AST | None, allowed: frozenset[str]) 
             _check_attribute(attr, node)
 
 
-def parse_checked(source: str, allowed_imports: Iterable[str] = DEFAULT_IMPORTS) -> tuple[CheckResult, ast.Module | None]:
+def parse_checked(
+    source: str, allowed_imports: Iterable[str] = DEFAULT_IMPORTS
+) -> tuple[CheckResult, ast.Module | None]:
     """Check ``source`` and also return its AST when it passes (the pool reads its top-level names)."""
     allowed = frozenset(module_exports(tuple(allowed_imports)))
     if not isinstance(source, str):

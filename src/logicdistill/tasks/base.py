@@ -113,6 +113,10 @@ class Task(ABC):
         """The environment action that the last stage's result stands for."""
         return result
 
+    def distill_splits(self) -> dict[str, list[dict[str, Any]]]:
+        """Environment arguments for training traces and for held-out traces (e.g. different maps)."""
+        return {"train": [{}], "heldout": [{}]}
+
     def function_checks(self) -> list[Any]:
         """Task property checks run at admission (see ``functionbase.admission.TaskCheck``)."""
         return []

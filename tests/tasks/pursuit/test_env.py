@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 
 import logicdistill  # noqa: F401 - registers the environments
 from logicdistill.errors import UserError
-from logicdistill.tasks.pursuit.env import InvalidActionError, PursuitEmergencyEnv, PursuitEnv
+from logicdistill.tasks.pursuit.env import InvalidActionError, PursuitEnv
 from logicdistill.tasks.pursuit.evaders import GreedyEvader, RandomEvader
 from logicdistill.tasks.pursuit.policies import RandomPolicy
 from logicdistill.tasks.pursuit.rules import STAY

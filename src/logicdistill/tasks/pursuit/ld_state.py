@@ -67,16 +67,13 @@ def state_facts(env: Any) -> dict[str, bool]:
 
 
 def state_text(env: Any) -> str:
-    """The short state text of student prompts (positions, step, rules in force as yes/no facts)."""
+    """The short state text of student prompts (the prompt adds the yes/no facts of ``state_facts``)."""
     env = env.unwrapped
     units = ", ".join(f"P{i} at ({r},{c})" for i, (r, c) in enumerate(env.pursuers))
     evaders = ", ".join(
         f"E at ({r},{c})" for (r, c), caught in zip(env.evaders, env.captured, strict=True) if not caught
     )
-    lines = [f"Step {env.step_count} of {env.max_steps}. {units}. {evaders}."]
-    facts = state_facts(env)
-    lines.append("Emergency rules in force: " + (", ".join(f"{k}: yes" for k in facts) if facts else "none") + ".")
-    return "\n".join(lines)
+    return f"Step {env.step_count} of {env.max_steps}. {units}. {evaders}."
 
 
 def rule_events(env: Any, info: dict[str, Any]) -> list[RuleEvent]:

@@ -6,11 +6,14 @@ import math
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 import logicdistill  # noqa: F401 - registers the environments
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
-from logicdistill.tasks.pursuit import render
+from logicdistill.tasks.pursuit import ld_state, render
+from logicdistill.tasks.pursuit.ld_checks import pursuit_checks
 from logicdistill.tasks.pursuit.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
+from logicdistill.tasks.pursuit.rules import STAY
 
 RULES_TEXT = """\
 Pursuit. The board is a grid of cells (10 rows x 10 columns on the standard maps). A cell is written \
@@ -51,7 +54,10 @@ class PursuitTask(Task):
     description = "2 pursuers chase an evader on a 10x10 grid with obstacles; emergencies add rules mid-episode."
     env_id = "logicdistill/Pursuit-v0"
     emergency_env_id = "logicdistill/PursuitEmergency-v0"
-    stages: tuple[Stage, ...] = ()
+    stages: tuple[Stage, ...] = (
+        Stage("moves", "the joint moves the rules in force allow, with yes/no facts that decide the plan"),
+        Stage("choose", "the joint action to play, one of the allowed moves"),
+    )
 
     def rules_text(self) -> str:
         return RULES_TEXT
@@ -62,6 +68,41 @@ class PursuitTask(Task):
             return gym.make(self.emergency_env_id, **kwargs)
         kwargs.pop("scenario", None)
         return gym.make(self.env_id, **kwargs)
+
+    # -- Logic Distillation --------------------------------------------------------------------------------
+    def state_format(self) -> str:
+        return ld_state.STATE_FORMAT
+
+    def stage_hint(self) -> str:
+        return ld_state.STAGE_HINT
+
+    def state_json(self, env: gym.Env) -> dict[str, Any]:
+        return ld_state.state_json(env)
+
+    def state_facts(self, env: gym.Env) -> dict[str, bool]:
+        return ld_state.state_facts(env)
+
+    def state_text(self, env: gym.Env) -> str:
+        return ld_state.state_text(env)
+
+    def rule_events(self, env: gym.Env, info: dict[str, Any]) -> list[Any]:
+        return ld_state.rule_events(env, info)
+
+    def action_from_result(self, result: Any, env: gym.Env) -> Any:
+        return np.asarray(result, dtype=np.int64)
+
+    def fallback_action(self, env: gym.Env) -> Any:
+        return np.full(env.unwrapped.n_pursuers, STAY, dtype=np.int64)
+
+    def function_checks(self) -> list[Any]:
+        return pursuit_checks()
+
+    def distill_splits(self) -> dict[str, list[dict[str, Any]]]:
+        """Train on three named maps, hold out the other two (and other seeds)."""
+        return {
+            "train": [{"map": m} for m in ("open", "block", "walls")],
+            "heldout": [{"map": m} for m in ("scatter", "rooms")],
+        }
 
     def policies(self) -> dict[str, PolicyFactory]:
         def factory(cls: type[Policy]) -> PolicyFactory:

@@ -1,0 +1,152 @@
+"""The LD agent (Algorithm 1): per stage, retrieve K manuals (Eq. 2), let the student select (Eq. 3), call
+the function in the sandbox (Eq. 4); new rules become new functions through the teacher (Eq. 6), indexed and
+selectable at once, with the student's weights untouched (checked by hash in ``metrics``).
+
+Modes: ``select`` scores the K candidates (+ none) in one prompt pass, so the output is always a valid
+candidate; ``generate`` lets the student write the name freely and parses it (the ``ld-generate`` baseline).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from logicdistill.agent.candidates import CandidateBuilder
+from logicdistill.agent.prompting import NONE, result_text
+from logicdistill.agent.session import FunctionBaseSession
+from logicdistill.agent.stages import StageRecord, run_stages
+from logicdistill.distillation.runs import adapter_dir, read_run, resolve_run
+from logicdistill.tasks.base import Policy, Stage, Task
+
+
+class LDPolicy(Policy):
+    name = "ld"
+
+    def __init__(
+        self,
+        task: Task,
+        run: str | None = None,
+        tuned: bool = True,
+        mode: str = "select",
+        teacher: str = "recorded",
+        base_root: str | None = None,
+        student: Any = None,
+        k: int | None = None,
+        retriever: str | None = None,
+        embedder: str | None = None,
+    ):
+        from logicdistill.student.model import load_student
+        from logicdistill.student.training import load_adapter
+
+        self.task, self.mode, self.tuned = task, mode, tuned
+        config: dict[str, Any] = {}
+        folder = resolve_run(task.name, run) if tuned else None
+        if folder is not None:
+            config = read_run(folder).get("config", {})
+        self.student = student or load_student(config.get("student", "default"))
+        if folder is not None:
+            load_adapter(self.student, adapter_dir(folder))
+        self.run_dir = folder
+        self.weights_hash = self.student.weights_hash()
+        self.session = FunctionBaseSession(task, teacher, base_root)
+        self.builder = CandidateBuilder(
+            task,
+            self.session.base,
+            k or config.get("k", 4),
+            retriever or config.get("retriever", "fused"),
+            embedder or config.get("embedder", "minilm"),
+        )
+        self.env: Any = None
+        self.last_records: list[StageRecord] = []
+        self.stats = {"stages": 0, "agree": 0, "invalid_calls": 0, "decisions": 0}
+        self.entropies: list[float] = []
+        self.new_functions: set[str] = set()
+        self.new_function_stages = 0  # stages where the teacher's program picks an emergency function
+        self.new_function_chosen = 0  # ... and the student picked it too
+        self.first_use_delays: list[int] = []
+        self._arrival: int | None = None
+
+    def reset(self, env: Any, seed: int) -> None:
+        self.env = env
+        self.session.restart()
+        self.builder.update(self.session.base)
+        self._arrival = None
+
+    def act(self, observation: Any, info: dict[str, Any]) -> Any:
+        adoptions = self.session.on_info(self.env, info)
+        if adoptions:
+            self.builder.update(self.session.base)
+            self.new_functions.update(n for a in adoptions for n in a.new_functions)
+            self._arrival = int(info.get("step", 0))
+        runtime = self.session.runtime
+        state_text, state_facts = self.task.state_text(self.env), self.task.state_facts(self.env)
+        results: list[tuple[str, str]] = []
+        last_stage: list[str] = []
+        entropies: list[float | None] = []
+
+        def choose(stage: Stage, facts: dict[str, bool], previous: Any, _: str) -> str | None:
+            if previous is not None:
+                results.append((last_stage[-1], result_text(previous)))
+            last_stage.append(stage.name)
+            names = self.builder.retrieve(stage, state_text, state_facts, results)
+            example = self.builder.example(stage, names, state_text, state_facts, results)
+            chosen, entropy = self._decide(example)
+            entropies.append(entropy)
+            label = runtime.program_choice(stage.name, facts)
+            self.stats["stages"] += 1
+            self.stats["agree"] += int(chosen == label)
+            if label in self.new_functions:
+                self.new_function_stages += 1
+                self.new_function_chosen += int(chosen == label)
+            if chosen in self.new_functions and self._arrival is not None:
+                self.first_use_delays.append(int(info.get("step", 0)) - self._arrival)
+                self._arrival = None
+            return None if chosen in (None, NONE) else chosen
+
+        result, self.last_records = run_stages(
+            runtime, runtime.base.stages, self.task.state_json(self.env), state_facts, state_text, choose
+        )
+        for record, entropy in zip(self.last_records, entropies, strict=False):
+            record.entropy_bits = entropy
+        self.entropies += [e for e in entropies if e is not None]
+        self.stats["decisions"] += 1
+        if result is None:
+            self.stats["invalid_calls"] += 1
+            return self.task.fallback_action(self.env)
+        return self.task.action_from_result(result, self.env)
+
+    def _decide(self, example: Any) -> tuple[str | None, float | None]:
+        if self.mode == "select":
+            selection = self.student.select(example)
+            return selection.name, selection.entropy_bits
+        text, bits = self.student.generate_with_entropy(example, max_new_tokens=12)
+        return parse_generated(text, example.candidates), bits
+
+    @property
+    def last_trace(self) -> str:
+        return "\n".join(r.line() for r in self.last_records)
+
+    def metrics(self) -> dict[str, float]:
+        s = self.stats
+        out = {
+            "selection_accuracy": s["agree"] / s["stages"] if s["stages"] else float("nan"),
+            "invalid_calls": float(s["invalid_calls"]),
+            "mean_entropy_bits": float(np.mean(self.entropies)) if self.entropies else float("nan"),
+            "weights_unchanged": float(self.student.weights_hash() == self.weights_hash),
+        }
+        if self.new_functions:
+            out["new_function_choice_rate"] = self.new_function_chosen / max(self.new_function_stages, 1)
+            out["new_function_stages"] = float(self.new_function_stages)
+            if self.first_use_delays:
+                out["steps_to_first_use"] = float(np.mean(self.first_use_delays))
+        return out
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def parse_generated(text: str, candidates: list[str]) -> str | None:
+    """The candidate a free-text answer names: the earliest mentioned (None when it names none)."""
+    found = [(text.find(c), -len(c), c) for c in candidates if c in text]
+    return min(found)[2] if found else None

@@ -1,0 +1,55 @@
+"""Traces -> selection examples: retrieve the stage's top-K, keep the gold among them, shuffle, balance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from logicdistill.agent.candidates import CandidateBuilder
+from logicdistill.distillation.traces import StageTrace
+from logicdistill.student.examples import SelectionExample
+
+
+@dataclass
+class ExampleSet:
+    examples: list[SelectionExample]
+    traces: list[StageTrace]
+    gold_ranks: list[int | None]  # the gold's rank in the retrieved top-K (None: not retrieved)
+
+
+def trace_examples(builder: CandidateBuilder, traces: list[StageTrace], seed: int, shuffle: bool = True) -> ExampleSet:
+    """One example per trace. A gold the retriever missed replaces the last candidate (and counts as a miss)."""
+    rng = np.random.default_rng([seed, 11])
+    examples, ranks = [], []
+    for trace in traces:
+        stage = builder.stage_of(trace.stage)
+        names = builder.retrieve(stage, trace.state_text, trace.state_facts, trace.results)
+        rank = names.index(trace.gold) + 1 if trace.gold in names else None
+        if rank is None:
+            names = [*names[:-1], trace.gold] if len(names) >= builder.k else [*names, trace.gold]
+        ranks.append(rank)
+        examples.append(
+            builder.example(
+                stage, names, trace.state_text, trace.state_facts, trace.results, trace.gold, rng if shuffle else None
+            )
+        )
+    return ExampleSet(examples, list(traces), ranks)
+
+
+def balanced_sample(traces: list[StageTrace], n: int, seed: int) -> list[StageTrace]:
+    """Up to ``n`` traces, spread evenly over (stage, gold) labels so rare choices are learned too."""
+    groups: dict[tuple[str, str], list[StageTrace]] = defaultdict(list)
+    for t in traces:
+        groups[(t.stage, t.gold)].append(t)
+    rng = np.random.default_rng([seed, 13])
+    for items in groups.values():
+        rng.shuffle(items)
+    keys = sorted(groups)
+    out: list[StageTrace] = []
+    while len(out) < n and any(groups[k] for k in keys):
+        for k in keys:
+            if groups[k] and len(out) < n:
+                out.append(groups[k].pop())
+    return out

@@ -1,0 +1,91 @@
+"""Stage traces: what the teacher's usage program chose at every stage of seeded episodes.
+
+A trace keeps what the student's prompt is built from (state text, yes/no facts, earlier stage results as
+text) and the label (the function the teacher's program chose). Episodes are plain task episodes, so no
+emergency function ever appears in a trace: emergencies are what the student must handle unseen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from logicdistill.agent.prompting import result_text
+from logicdistill.agent.teacher_program import TeacherProgramPolicy
+from logicdistill.tasks.base import Task
+
+
+@dataclass(frozen=True)
+class StageTrace:
+    seed: int
+    map: str
+    step: int
+    stage: str
+    state_text: str
+    state_facts: dict[str, bool]
+    results: list[tuple[str, str]]
+    gold: str
+
+
+def collect_traces(
+    task: Task,
+    policy: TeacherProgramPolicy,
+    seeds: Iterable[int],
+    env_kwargs: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> list[StageTrace]:
+    """Play one teacher-program episode per seed and label every stage it ran."""
+    traces = []
+    env = task.make_env(**(env_kwargs or {}))
+    seeds = list(seeds)
+    for seed in tqdm(seeds, desc=f"traces {task.name}", unit="ep", disable=not progress, leave=False):
+        obs, info = env.reset(seed=seed)
+        policy.reset(env.unwrapped, seed)
+        done = False
+        while not done:
+            text, facts = task.state_text(env), task.state_facts(env)
+            step = int(getattr(env.unwrapped, "step_count", len(traces)))
+            action = policy.act(obs, info)
+            results: list[tuple[str, str]] = []
+            for record in policy.last_records:
+                if record.ok and record.chosen:
+                    traces.append(
+                        StageTrace(
+                            seed,
+                            str(info.get("map", "")),
+                            step,
+                            record.stage,
+                            text,
+                            facts,
+                            list(results),
+                            record.chosen,
+                        )
+                    )
+                    results.append((record.stage, result_text(record.result)))
+            obs, _, terminated, truncated, info = env.step(action)
+            done = terminated or truncated
+    env.close()
+    return traces
+
+
+def save_traces(traces: list[StageTrace], path: Path) -> str:
+    """Write traces as JSON lines; returns their sha256 (the run folder records it)."""
+    text = "".join(json.dumps(asdict(t), sort_keys=True) + "\n" for t in traces)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_traces(path: Path) -> list[StageTrace]:
+    out = []
+    for line in path.read_text().splitlines():
+        data = json.loads(line)
+        data["results"] = [tuple(r) for r in data["results"]]
+        out.append(StageTrace(**data))
+    return out
