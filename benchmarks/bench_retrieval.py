@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=50, help="number of manuals (at most 144)")
     parser.add_argument("--queries", type=int, default=100, help="number of queries")
     parser.add_argument("--skip-minilm", action="store_true", help="only BM25 and the hashing embedder")
+    parser.add_argument("--torch-threads", type=int, default=0, help="torch CPU threads for MiniLM (0: torch default)")
     args = parser.parse_args(argv)
     os.environ["LOGICDISTILL_HOME"] = tempfile.mkdtemp(prefix="ld-bench-retrieval-")
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -115,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     )
     if not args.skip_minilm:
+        if args.torch_threads:
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
         load_s = timed(lambda: MiniLMEmbedder().model())
         print(f"MiniLM import + load: {load_s:.1f} s")
         measure("dense minilm (cold cache)", lambda: DenseRetriever(MiniLMEmbedder()), manuals, queries, rows)

@@ -130,7 +130,7 @@ def test_bad_settings_raise():
 
 def test_close_stops_workers_and_removes_the_folder():
     sb = Sandbox(memory_mb=256)
-    assert sb.confinement in ("chroot+nobody", "userns+chroot", "none")
+    assert sb.confinement in ("chroot+nobody", "chroot", "userns+chroot", "none")
     sb.load("m", "def f():\n    return 1\n")
     assert sb.call("m", "f").value == 1
     procs = [w.proc for w in sb._workers if w.proc is not None]
@@ -150,3 +150,10 @@ def test_malformed_worker_replies_count_as_crashes(reply):
     from logicdistill.sandbox.pool import _from_reply
 
     assert _from_reply(reply).kind == "crash"
+
+
+def test_closed_sandbox_refuses_calls():
+    sb = Sandbox(memory_mb=256)
+    sb.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        sb.call("m", "f")

@@ -14,14 +14,17 @@ MANUALS = {
 }
 
 
-def door_examples(n: int, seed: int) -> list[SelectionExample]:
-    """``n`` examples with shuffled candidate order and a noise fact; gold is open_door iff the door is yes."""
+def door_examples(n: int, seed: int, shuffle: bool = False) -> list[SelectionExample]:
+    """``n`` examples with noise facts; gold is open_door iff the door is yes. The candidate order is fixed
+    (as at inference with a cached prefix) unless ``shuffle``: a random 2-layer model does not learn through
+    shuffled manuals in a few seconds, a pretrained one does."""
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         door = rng.choice(["yes", "no"])
         names = list(MANUALS)
-        rng.shuffle(names)
+        if shuffle:
+            rng.shuffle(names)
         state = f"door: {door}. light: {rng.choice(['on', 'off'])}. step {rng.randint(1, 60)}"
         gold = "open_door" if door == "yes" else "wait"
         out.append(make_example(RULES, "choose the move", [(k, MANUALS[k]) for k in names], state, gold=gold))

@@ -55,15 +55,24 @@ def gather(
 
 
 def distill(
-    task: Task, config: DistillConfig, out_dir: Path, progress: bool = True, student: Any = None
+    task: Task,
+    config: DistillConfig,
+    out_dir: Path,
+    progress: bool = True,
+    student: Any = None,
+    teacher: Any = None,
+    base_root: Path | None = None,
 ) -> dict[str, Any]:
-    """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json)."""
+    """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json).
+
+    ``student``, ``teacher`` and ``base_root`` override the config's student and teacher (tests use a tiny
+    student and a recorded teacher of their own)."""
     from logicdistill.student.model import load_student
     from logicdistill.student.training import TrainConfig, evaluate, examples_digest, train_lora
 
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    session = FunctionBaseSession(task, config.teacher)
+    session = FunctionBaseSession(task, teacher or config.teacher, base_root)
     policy = TeacherProgramPolicy(task, session=session)
     try:
         splits = task.distill_splits()

@@ -87,7 +87,14 @@ def _cleanup(workers: list[WorkerProcess], tmpdir: str) -> None:
 
 
 class Sandbox:
-    """Runs checked, untrusted functions in a pool of isolated worker processes with per-call limits."""
+    """Runs checked, untrusted functions in a pool of isolated worker processes with per-call limits.
+
+    ``workers`` processes start lazily and are reused; ``cpu_seconds``/``wall_seconds`` bound each call
+    (module loading included), ``memory_mb`` caps each worker's address space, ``max_output_bytes`` the
+    JSON size of a result, and ``allowed_imports`` may narrow the module allow-list. Modules stay cached in
+    a worker by source hash, so module-level state persists between calls until the worker is replaced.
+    Calls may come from several threads; ``close`` must not overlap them.
+    """
 
     def __init__(
         self,
@@ -115,6 +122,7 @@ class Sandbox:
         self._rejected: dict[str, CheckResult] = {}
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
         self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._tmpdir)
 
     def __enter__(self) -> Sandbox:
@@ -125,7 +133,7 @@ class Sandbox:
 
     @property
     def confinement(self) -> str:
-        """How the OS confines the workers beyond the limits: ``chroot+nobody``, ``userns+chroot`` or ``none``."""
+        """How the OS confines workers beyond the limits: ``chroot+nobody``, ``chroot``, ``userns+chroot``, ``none``."""
         worker = self._idle.get()
         try:
             if not worker.alive:
@@ -153,6 +161,8 @@ class Sandbox:
 
     def call_many(self, requests: Iterable[CallRequest | tuple]) -> list[CallResult]:
         """Run several calls with one round trip per worker; results come back in request order."""
+        if self._closed:
+            raise RuntimeError("the sandbox is closed")
         results: list[CallResult | None] = []
         pending: list[tuple[int, dict[str, Any], _Module]] = []
         for index, request in enumerate(requests):
@@ -177,15 +187,10 @@ class Sandbox:
 
     def close(self) -> None:
         """Stop every worker and remove the working folder; the sandbox cannot be used afterwards."""
+        self._closed = True
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        for worker in self._workers:
-            if worker.alive:
-                try:
-                    worker.send({"op": "exit"})
-                except OSError:
-                    pass
-        self._finalizer()
+        self._finalizer()  # kills the workers: they hold no state worth a graceful exit
 
     def _prepare(self, request: CallRequest) -> CallResult | tuple[dict[str, Any], _Module]:
         with self._lock:

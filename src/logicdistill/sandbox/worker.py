@@ -31,6 +31,7 @@ from typing import Any
 HEADER = struct.Struct(">I")
 EXIT_CPU = 75  # the worker's exit status when its CPU timer fires
 MAX_DEPTH = 100
+SMALL = 1 << 62
 
 
 class NotJsonable(Exception):
@@ -46,44 +47,62 @@ class LoadError(Exception):
 
 
 def to_jsonable(value: Any, max_bytes: int) -> Any:
-    """Copy ``value`` as JSON data (tuples become lists), failing early past ``max_bytes`` or MAX_DEPTH levels."""
+    """Copy ``value`` as JSON data (tuples become lists), failing early past ``max_bytes`` or MAX_DEPTH levels.
+
+    Exact types only: a subclass could run sandboxed code while being encoded. The size kept here is a lower
+    bound of the JSON length, so the early stop never refuses output that would fit.
+    """
     size = 0
+
+    def scalar(v: Any) -> int:  # the JSON length lower bound of a scalar, or -1 when ``v`` is a container
+        t = type(v)
+        if t is str:
+            return len(v) + 2
+        if t is int:
+            if v.bit_length() > 14_000:
+                raise NotJsonable("int with more than 4200 digits")
+            return 1 + v.bit_length() // 4
+        if v is None or t is bool or t is float:
+            return 1
+        if t is list or t is tuple or t is dict:
+            return -1
+        raise NotJsonable(f"value of type {t.__name__}")
 
     def conv(v: Any, depth: int) -> Any:
         nonlocal size
-        t = type(v)  # exact types only: a subclass could run sandboxed code while being encoded
-        if v is None or t is bool or t is float:
-            size += 6
-            out = v
-        elif t is int:
-            if v.bit_length() > 14_000:
-                raise NotJsonable("int with more than 4200 digits")
-            size += 1 + v.bit_length() // 3
-            out = v
-        elif t is str:
-            size += len(v) + 2
-            out = v
-        elif t is list or t is tuple or t is dict:
-            if depth >= MAX_DEPTH:
-                raise NotJsonable(f"nested deeper than {MAX_DEPTH} levels (or cyclic)")
-            size += 2
-            if t is dict:
-                out = {}
-                for key, item in v.items():
-                    if type(key) is not str:
-                        raise NotJsonable(f"dict key of type {type(key).__name__} (keys must be str)")
-                    size += len(key) + 4
-                    out[key] = conv(item, depth + 1)
-            else:
-                out = [conv(item, depth + 1) for item in v]
-                size += len(v)
+        if depth >= MAX_DEPTH:
+            raise NotJsonable(f"nested deeper than {MAX_DEPTH} levels (or cyclic)")
+        size += 2 + len(v)
+        if type(v) is dict:
+            out: Any = {}
+            for key, item in v.items():
+                if type(key) is not str:
+                    raise NotJsonable(f"dict key of type {type(key).__name__} (keys must be str)")
+                n = scalar(item)
+                size += len(key) + 3 + max(n, 0)
+                out[key] = item if n >= 0 else conv(item, depth + 1)
         else:
-            raise NotJsonable(f"value of type {t.__name__}")
+            out = []
+            append = out.append
+            for item in v:  # small ints, floats and short strings inline: lists of them are the common case
+                t = type(item)
+                if (t is int and -SMALL < item < SMALL) or t is float or t is bool or item is None:
+                    size += 1
+                    append(item)
+                else:
+                    n = scalar(item)
+                    size += max(n, 0)
+                    append(item if n >= 0 else conv(item, depth + 1))
+                if size > max_bytes:
+                    break
         if size > max_bytes:
             raise OutputTooLarge(f"output exceeds {max_bytes} bytes")
         return out
 
-    return conv(value, 0)
+    n = scalar(value)
+    if n > max_bytes:
+        raise OutputTooLarge(f"output exceeds {max_bytes} bytes")
+    return value if n >= 0 else conv(value, 0)
 
 
 def write_frame(fd: int, payload: bytes) -> None:
@@ -168,8 +187,8 @@ class Runner:
         self.modules[key] = namespace
         return namespace
 
-    def run(self, call: dict[str, Any]) -> bytes:
-        """Run one call and return its reply frame; the CPU timer covers loading, the call and encoding."""
+    def run(self, call: dict[str, Any]) -> tuple[str, bytes]:
+        """Run one call; returns its kind and reply frame. The CPU timer covers loading, the call, encoding."""
         start = time.perf_counter()
         used = resource.getrusage(resource.RUSAGE_SELF)
         soft = int(used.ru_utime + used.ru_stime + self.limits["cpu_seconds"]) + 2
@@ -182,9 +201,9 @@ class Runner:
             signal.setitimer(signal.ITIMER_PROF, 0)
         head = {"kind": kind, "reason": reason, "seconds": time.perf_counter() - start}
         head_bytes = json.dumps(head).encode()
-        if kind != "ok":
-            return head_bytes
-        return head_bytes[:-1] + b', "value": ' + value + b"}"  # value is already encoded JSON
+        if kind != "ok" or value is None:
+            return kind, head_bytes
+        return kind, head_bytes[:-1] + b', "value": ' + value + b"}"  # value is already encoded JSON
 
     def _invoke(self, call: dict[str, Any]) -> tuple[str, bytes | None, str | None]:
         max_bytes = self.limits["max_output_bytes"]
@@ -234,20 +253,24 @@ def _confine() -> str:
         if os.geteuid() == 0:
             os.chroot(folder)
             os.chdir("/")
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            return "chroot+nobody"
-        import ctypes
+        else:
+            import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.unshare(0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
-            return "none"
-        os.chroot(folder)
-        os.chdir("/")
-        return "userns+chroot"
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.unshare(0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+                return "none"
+            os.chroot(folder)
+            os.chdir("/")
+            return "userns+chroot"
     except (OSError, AttributeError, ImportError):
         return "none"
+    try:
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    except OSError:
+        return "chroot"
+    return "chroot+nobody"
 
 
 def _harden(memory_mb: int) -> None:
@@ -281,9 +304,9 @@ def main(argv: list[str]) -> int:
         if request is None or request.get("op") == "exit":
             return 0
         for call in request["calls"]:
-            reply = runner.run(call)
+            kind, reply = runner.run(call)
             write_frame(fd_out, reply)
-            if reply.startswith(b'{"kind": "memory"'):
+            if kind == "memory":
                 os._exit(0)  # a worker that ran out of memory is retired; the pool starts a fresh one
 
 

@@ -18,6 +18,7 @@ import json
 import math
 import shutil
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,9 @@ def _attach_lora(student: Student, config: TrainConfig) -> None:
         task_type="CAUSAL_LM",
     )
     torch.manual_seed(config.seed)  # LoRA's A matrices are drawn from the global RNG
-    student.model = get_peft_model(student.model, lora)
+    with warnings.catch_warnings():  # peft 0.21 calls transformers' deprecated is_gradient_checkpointing
+        warnings.simplefilter("ignore", FutureWarning)
+        student.model = get_peft_model(student.model, lora)
     student.clear_cache()
 
 
@@ -207,7 +210,7 @@ def train_lora(
                 gold = [-lp[examples[i].gold] for lp, i in zip(scores, micro, strict=True)]
                 loss = torch.stack(gold).sum() / (len(micro) * len(plan[step]))
                 loss.backward()
-                total += float(loss)
+                total += float(loss.detach())
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1

@@ -1,0 +1,51 @@
+import json
+
+import pytest
+
+from logicdistill.agent.ld_policy import LDPolicy
+from logicdistill.distillation.pipeline import DistillConfig, distill
+from logicdistill.distillation.synthetic import synthetic_examples
+from logicdistill.evaluation import play_episode
+from logicdistill.student.tiny import tiny_student
+from logicdistill.teacher.teachers import RecordedTeacher
+from tests.fakes import PLUS_HUNDRED_REPLY, CountTask
+from tests.functionbase.sample import REPLY
+
+
+@pytest.fixture
+def recorded(tmp_path):
+    folder = tmp_path / "recorded" / "count"
+    folder.mkdir(parents=True)
+    (folder / "eq1_base.md").write_text(REPLY)
+    (folder / "eq6_plus_hundred.md").write_text(PLUS_HUNDRED_REPLY)
+    return RecordedTeacher(tmp_path / "recorded")
+
+
+def test_synthetic_examples_are_seeded_and_labelled():
+    a, b = synthetic_examples(40, seed=3), synthetic_examples(40, seed=3)
+    assert a == b and a != synthetic_examples(40, seed=4)
+    assert all("Use when:" in e.prefix and e.candidates[-1] == "none" for e in a)
+    assert {e.candidates[e.gold] == "none" for e in a} == {True, False}
+
+
+def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
+    task = CountTask()
+    config = DistillConfig(
+        student="tiny", seed=0, train_episodes=30, heldout_episodes=10, task_examples=64, synthetic_examples=16,
+        heldout_examples=40, k=3, retriever="bm25", epochs=4, lr=5e-3, batch_size=8,
+    )
+    out = tmp_path / "run"
+    record = distill(task, config, out, progress=False, student=tiny_student(0), teacher=recorded, base_root=tmp_path / "b")
+    saved = json.loads((out / "run.json").read_text())
+    assert saved["hashes"] == record["hashes"] and len(saved["hashes"]["train_traces"]) == 64
+    metrics = record["metrics"]
+    assert metrics["retrieval_recall"]["recall@3"] == 1.0
+    # chance is 1/3 (two functions + none); the tiny model must learn the yes/no fact
+    assert metrics["heldout_accuracy"] >= 0.7
+    assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.15
+    policy = LDPolicy(task, run=str(out), teacher=recorded, base_root=tmp_path / "b", student=tiny_student(0), embedder="hashing")
+    try:
+        play_episode(task, task.make_env(), policy, seed=5)
+        assert policy.metrics()["weights_unchanged"] == 1.0 and policy.metrics()["invalid_calls"] == 0.0
+    finally:
+        policy.close()
