@@ -39,7 +39,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     saved = json.loads((out / "run.json").read_text())
     assert saved["hashes"] == record["hashes"] and len(saved["hashes"]["train_traces"]) == 64
     metrics = record["metrics"]
-    assert metrics["retrieval_recall"]["recall@3"] == 1.0
+    assert metrics["retrieval_recall"]["act"]["recall@3"] == 1.0
     # chance is 1/3 (two functions + none); the tiny model must learn the yes/no fact
     assert metrics["heldout_accuracy"] >= 0.7
     assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.15

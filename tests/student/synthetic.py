@@ -1,4 +1,4 @@
-"""Synthetic selection examples for the student tests: the state says ``door: yes/no``, the manuals say which to pick."""
+"""Synthetic selection examples for the student tests: the state says door yes/no, the manuals say which to pick."""
 
 from __future__ import annotations
 

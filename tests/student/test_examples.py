@@ -28,7 +28,9 @@ def test_example_validation():
 
 
 def test_make_example_layout():
-    ex = make_example("R1", "stage one", [("b_fn", "does b"), ("a_fn", "does\n  a")], "door: yes", [("s1", "r1")], "a_fn")
+    ex = make_example(
+        "R1", "stage one", [("b_fn", "does b"), ("a_fn", "does\n  a")], "door: yes", [("s1", "r1")], "a_fn"
+    )
     assert ex.candidates == ["b_fn", "a_fn"] and ex.gold == 1
     assert ex.prefix == build_prefix("R1", "stage one", [("b_fn", "does b"), ("a_fn", "does\n  a")])
     assert ex.prefix.index("- b_fn: does b") < ex.prefix.index("- a_fn: does a")
@@ -61,7 +63,7 @@ def test_trie_distinct_first_tokens_needs_one_step():
     trie = CandidateTrie.build([(1, 9), (2, 3, 9), (4, 9)])
     assert trie.root_children == (1, 2, 4)
     assert trie.deep_nodes == [] and trie.extension_rows() == []
-    assert trie.paths == (((( ), 1),), (((), 2),), (((), 4),))
+    assert trie.paths == ((((), 1),), (((), 2),), (((), 4),))
 
 
 def test_trie_shared_first_tokens_and_prefix_names():

@@ -27,7 +27,10 @@ def student():
 
 def _examples(manuals, n=5):
     states = ["door: yes", "door: no. light: on", "evader trapped: yes. step 7", "pursuer 0 at (1, 2)", "x"]
-    return [make_example("Rules text.", "stage one", manuals, s, [("earlier", "r")] * (i % 2)) for i, s in enumerate(states[:n])]
+    return [
+        make_example("Rules text.", "stage one", manuals, s, [("earlier", "r")] * (i % 2))
+        for i, s in enumerate(states[:n])
+    ]
 
 
 def _reference_probs(student, ex: SelectionExample) -> np.ndarray:
@@ -117,3 +120,10 @@ def test_generation_and_its_entropy(student):
     assert student.generation_entropy_bits(ex, 1) == pytest.approx(entropy_bits(first), rel=1e-6)
     assert entropy_bits(torch.zeros(8)) == pytest.approx(3.0)
     assert isinstance(student.generate("hello", 2), str)
+
+
+def test_generation_with_cached_prefix_matches(student):
+    ex = _examples(MANUALS, n=2)[1]
+    plain = student.generate_with_entropy(ex, 4)
+    cached = student.generate_with_entropy(ex, 4, use_cache=True)
+    assert cached[0] == plain[0] and cached[1] == pytest.approx(plain[1], rel=1e-5)

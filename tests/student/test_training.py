@@ -82,3 +82,17 @@ def test_bad_runs_are_user_errors(tmp_path):
         train_lora(tiny_student(0), examples, TrainConfig(target_modules=("c_attn",)), tmp_path / "x", progress=False)
     with pytest.raises(UserError, match="not a LoRA adapter"):
         load_adapter(tiny_student(0), tmp_path)
+
+
+def test_training_through_shared_first_tokens(tmp_path):
+    from logicdistill.student.examples import make_example
+
+    manuals = [("move_up", "use when the door is yes."), ("move_down", "use when the door is no."), ("move", "never")]
+    train = [make_example("r", "s", manuals, f"door: {d}", gold=g) for d, g in [("yes", "move_up"), ("no", "move_down")]]
+    student = tiny_student(0)
+    assert student.encode(train[0]).trie.deep_nodes  # the loss goes through the multi-token path
+    before = [student.select(e).probs[e.gold] for e in train]
+    cfg = TrainConfig(lr=1e-2, epochs=15, batch_size=2)
+    train_lora(student, train, cfg, tmp_path, progress=False)
+    after = [student.select(e).probs[e.gold] for e in train]
+    assert all(a > 0.8 and a > b for a, b in zip(after, before, strict=True))

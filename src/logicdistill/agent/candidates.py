@@ -8,7 +8,6 @@ functions (emergencies) are indexed with :meth:`add` and are candidates at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 

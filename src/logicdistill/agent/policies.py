@@ -23,7 +23,18 @@ def _ld(**fixed: Any) -> PolicyFactory:
     return make
 
 
+def _direct(tuned: bool) -> PolicyFactory:
+    def make(task: Task, **options: Any) -> Policy:
+        from logicdistill.agent.direct_policy import DirectPolicy
+
+        return DirectPolicy(task, tuned=tuned, **options)
+
+    return make
+
+
 LD_POLICIES: dict[str, PolicyFactory] = {
+    "student-direct": _direct(False),
+    "student-kd": _direct(True),
     "teacher-program": _teacher_program,
     "ld": _ld(),
     "ld-untuned": _ld(tuned=False),

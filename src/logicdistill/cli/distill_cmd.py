@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
     config = DistillConfig(
+        kind=args.kind,
         student=args.student,
         teacher=args.teacher,
         seed=args.seed,
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         lora_r=args.lora_r,
         batch_size=args.batch_size,
     )
-    out = Path(args.out) if args.out else new_run_dir(task.name, args.seed)
+    run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
+    out = Path(args.out) if args.out else new_run_dir(run_name, args.seed)
     print(f"run folder: {out} (rerun with --out {out} to resume)")
     record = distill(task, config, out, progress=not args.quiet)
     m = record["metrics"]

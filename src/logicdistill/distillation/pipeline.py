@@ -16,7 +16,7 @@ from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.distillation.dataset import balanced_sample, trace_examples
 from logicdistill.distillation.synthetic import synthetic_examples
-from logicdistill.distillation.traces import StageTrace, collect_traces, save_traces
+from logicdistill.distillation.traces import ActionTrace, StageTrace, collect_traces, save_traces
 from logicdistill.functionbase.store import write_atomic
 from logicdistill.tasks.base import Task
 
@@ -25,6 +25,7 @@ HELDOUT_SEED_OFFSET = 100_000  # held-out episodes never share a seed with train
 
 @dataclass
 class DistillConfig:
+    kind: str = "ld"  # "ld": select functions; "kd": imitate the teacher's actions (the student-kd baseline)
     student: str = "default"
     teacher: str = "recorded"
     seed: int = 0
@@ -45,12 +46,19 @@ class DistillConfig:
 
 
 def gather(
-    task: Task, policy: TeacherProgramPolicy, envs: list[dict[str, Any]], episodes: int, first_seed: int, progress: bool
+    task: Task,
+    policy: TeacherProgramPolicy,
+    envs: list[dict[str, Any]],
+    episodes: int,
+    first_seed: int,
+    progress: bool,
+    actions: list[ActionTrace] | None,
 ) -> list[StageTrace]:
+    """Stage traces (and action traces into ``actions``) of ``episodes`` episodes per environment."""
     traces = []
     for i, kwargs in enumerate(envs):
         seeds = range(first_seed + i * episodes, first_seed + (i + 1) * episodes)
-        traces += collect_traces(task, policy, seeds, kwargs, progress)
+        traces += collect_traces(task, policy, seeds, kwargs, progress, actions)
     return traces
 
 
@@ -74,12 +82,22 @@ def distill(
     out_dir.mkdir(parents=True, exist_ok=True)
     session = FunctionBaseSession(task, teacher or config.teacher, base_root)
     policy = TeacherProgramPolicy(task, session=session)
+    kd = config.kind == "kd"
+    train_actions: list[ActionTrace] | None = [] if kd else None
+    heldout_actions: list[ActionTrace] | None = [] if kd else None
     try:
         splits = task.distill_splits()
         _say(progress, f"collecting traces with the teacher's program ({task.name}, base v{session.base.number})")
-        train_traces = gather(task, policy, splits["train"], config.train_episodes, config.seed * 1000, progress)
+        first = config.seed * 1000
+        train_traces = gather(task, policy, splits["train"], config.train_episodes, first, progress, train_actions)
         heldout_traces = gather(
-            task, policy, splits["heldout"], config.heldout_episodes, HELDOUT_SEED_OFFSET + config.seed * 1000, progress
+            task,
+            policy,
+            splits["heldout"],
+            config.heldout_episodes,
+            HELDOUT_SEED_OFFSET + first,
+            progress,
+            heldout_actions,
         )
         base = session.base
     finally:
@@ -88,19 +106,19 @@ def distill(
         "train_traces": save_traces(train_traces, out_dir / "traces" / "train.jsonl"),
         "heldout_traces": save_traces(heldout_traces, out_dir / "traces" / "heldout.jsonl"),
     }
-    _say(progress, f"{len(train_traces)} training and {len(heldout_traces)} held-out stage traces; indexing manuals")
-    builder = CandidateBuilder(task, base, config.k, config.retriever, config.embedder)
-    train_set = trace_examples(builder, balanced_sample(train_traces, config.task_examples, config.seed), config.seed)
-    heldout_set = trace_examples(
-        builder, balanced_sample(heldout_traces, config.heldout_examples, config.seed + 1), config.seed + 1
-    )
-    examples = train_set.examples + synthetic_examples(config.synthetic_examples, config.seed)
+    if kd:
+        hashes["train_actions"] = save_traces(train_actions, out_dir / "traces" / "train_actions.jsonl")
+    _say(progress, f"{len(train_traces)} training and {len(heldout_traces)} held-out stage traces")
+    if kd:
+        examples, heldout, groups, recall = _kd_examples(task, config, train_actions, heldout_actions)
+    else:
+        examples, heldout, groups, recall = _ld_examples(task, config, base, train_traces, heldout_traces)
     hashes["examples"] = examples_digest(examples)
 
     student = student or load_student(config.student)
     weights_hash = student.weights_hash()
-    before = evaluate(student, heldout_set.examples)
-    _say(progress, f"held-out selection accuracy before tuning: {before:.3f}; training on {len(examples)} examples")
+    before = evaluate(student, heldout)
+    _say(progress, f"held-out accuracy before tuning: {before:.3f}; training on {len(examples)} examples")
     train_config = TrainConfig(
         seed=config.seed,
         epochs=config.epochs,
@@ -112,10 +130,11 @@ def distill(
     result = train_lora(
         student, examples, train_config, out_dir / "train", progress=progress, stop_after_steps=config.stop_after_steps
     )
-    after = evaluate(student, heldout_set.examples)
-    per_stage = _per_stage_accuracy(student, heldout_set)
+    picks = student.select_batch(heldout)
+    hits = [p.index == e.gold for p, e in zip(picks, heldout, strict=True)]
     record = {
         "task": task.name,
+        "kind": config.kind,
         "student": config.student,
         "command": " ".join(sys.argv) if sys.argv and "logicdistill" in sys.argv[0] else None,
         "config": asdict(config),
@@ -126,15 +145,14 @@ def distill(
         "adapter_hash": student.adapter_hash(),
         "metrics": {
             "heldout_accuracy_before": before,
-            "heldout_accuracy": after,
-            "heldout_accuracy_by_stage": per_stage,
-            "heldout_examples": len(heldout_set.examples),
+            "heldout_accuracy": float(np.mean(hits)) if hits else float("nan"),
+            "heldout_accuracy_by_stage": _by_group(hits, groups),
+            "heldout_examples": len(heldout),
             "train_examples": len(examples),
-            "task_train_examples": len(train_set.examples),
             "train_steps": result.steps,
             "train_seconds": result.seconds,
             "final_loss": result.final_loss,
-            "retrieval_recall": _recall(heldout_set.gold_ranks, config.k),
+            "retrieval_recall": recall,
             "wall_seconds": time.perf_counter() - start,
         },
     }
@@ -142,12 +160,48 @@ def distill(
     return record
 
 
-def _per_stage_accuracy(student: Any, heldout: Any) -> dict[str, float]:
-    picks = student.select_batch(heldout.examples)
-    by_stage: dict[str, list[bool]] = {}
-    for pick, example, trace in zip(picks, heldout.examples, heldout.traces, strict=True):
-        by_stage.setdefault(trace.stage, []).append(pick.index == example.gold)
-    return {stage: float(np.mean(v)) for stage, v in by_stage.items()}
+def _ld_examples(task: Task, config: DistillConfig, base: Any, train: list[StageTrace], heldout: list[StageTrace]):
+    builder = CandidateBuilder(task, base, config.k, config.retriever, config.embedder)
+    train_set = trace_examples(builder, balanced_sample(train, config.task_examples, config.seed), config.seed)
+    held = balanced_sample(heldout, config.heldout_examples, config.seed + 1)
+    held_set = trace_examples(builder, held, config.seed + 1)
+    examples = train_set.examples + synthetic_examples(config.synthetic_examples, config.seed)
+    # recall@k per stage over every held-out trace (not just the scored sample)
+    all_held = trace_examples(builder, heldout, config.seed + 2)
+    recall = {
+        stage: _recall([r for r, t in zip(all_held.gold_ranks, heldout, strict=True) if t.stage == stage], config.k)
+        for stage in sorted({t.stage for t in heldout})
+    }
+    return examples, held_set.examples, [t.stage for t in held], recall
+
+
+def _kd_examples(task: Task, config: DistillConfig, train: list[ActionTrace], heldout: list[ActionTrace]):
+    """Classic KD: the teacher's action from the state text, no functions (the student-kd baseline)."""
+    from logicdistill.agent.direct_policy import action_example
+
+    env = task.make_env()
+    names = sorted(task.action_choices(env))
+    env.close()
+    rng = np.random.default_rng([config.seed, 17])
+
+    def pick(traces: list[ActionTrace], n: int) -> list[ActionTrace]:
+        idx = rng.permutation(len(traces))[:n]
+        return [traces[i] for i in sorted(idx)]
+
+    def examples(traces: list[ActionTrace]) -> list[Any]:
+        return [action_example(task, names, t.state_text, t.state_facts, t.action) for t in traces]
+
+    n_train = config.task_examples + config.synthetic_examples
+    return examples(pick(train, n_train)), examples(pick(heldout, config.heldout_examples)), None, {}
+
+
+def _by_group(hits: list[bool], groups: list[str] | None) -> dict[str, float]:
+    if not groups:
+        return {}
+    out: dict[str, list[bool]] = {}
+    for hit, group in zip(hits, groups, strict=True):
+        out.setdefault(group, []).append(hit)
+    return {g: float(np.mean(v)) for g, v in sorted(out.items())}
 
 
 def _recall(ranks: list[int | None], k: int) -> dict[str, float]:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from logicdistill.agent.prompting import result_text
@@ -33,14 +34,35 @@ class StageTrace:
     gold: str
 
 
+@dataclass(frozen=True)
+class ActionTrace:
+    """The teacher program's action in a state, by its name (for student-kd: imitation without functions)."""
+
+    seed: int
+    map: str
+    step: int
+    state_text: str
+    state_facts: dict[str, bool]
+    action: str
+
+
+def action_name(task: Task, env: Any, action: Any) -> str:
+    for name, value in task.action_choices(env).items():
+        if np.array_equal(np.asarray(value), np.asarray(action)):
+            return name
+    raise ValueError(f"action {action!r} has no name")
+
+
 def collect_traces(
     task: Task,
     policy: TeacherProgramPolicy,
     seeds: Iterable[int],
     env_kwargs: dict[str, Any] | None = None,
     progress: bool = True,
+    actions: list[ActionTrace] | None = None,
 ) -> list[StageTrace]:
-    """Play one teacher-program episode per seed and label every stage it ran."""
+    """Play one teacher-program episode per seed and label every stage it ran (and, into ``actions`` when
+    given, every action it took)."""
     traces = []
     env = task.make_env(**(env_kwargs or {}))
     seeds = list(seeds)
@@ -68,13 +90,17 @@ def collect_traces(
                         )
                     )
                     results.append((record.stage, result_text(record.result)))
+            if actions is not None:
+                actions.append(
+                    ActionTrace(seed, str(info.get("map", "")), step, text, facts, action_name(task, env, action))
+                )
             obs, _, terminated, truncated, info = env.step(action)
             done = terminated or truncated
     env.close()
     return traces
 
 
-def save_traces(traces: list[StageTrace], path: Path) -> str:
+def save_traces(traces: list[StageTrace] | list[ActionTrace], path: Path) -> str:
     """Write traces as JSON lines; returns their sha256 (the run folder records it)."""
     text = "".join(json.dumps(asdict(t), sort_keys=True) + "\n" for t in traces)
     path.parent.mkdir(parents=True, exist_ok=True)

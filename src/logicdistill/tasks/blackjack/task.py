@@ -126,6 +126,12 @@ class BlackjackTask(Task):
         """The decide stage's result is the action itself: 0 (stick) or 1 (hit)."""
         return ld_state.action_from_result(result)
 
+    def action_choices(self, env: gym.Env) -> dict[str, Any]:
+        return {"stick": 0, "hit": 1}
+
+    def fallback_action(self, env: gym.Env) -> int:
+        return 0
+
     def function_checks(self) -> list[Any]:
         return ld_state.function_checks()
 

@@ -7,9 +7,13 @@ student must match are stated as yes/no lines (``danger_zone_in_force: yes``).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
+import numpy as np
+
 from logicdistill.tasks.pursuit.emergencies import DangerZone, EmergencyEvent, EvaderSprint, SlowedPursuer
+from logicdistill.tasks.pursuit.rules import ACTIONS
 from logicdistill.teacher.teachers import RuleEvent
 
 STATE_FORMAT = """\
@@ -25,6 +29,14 @@ STAGE_HINT = """\
 Two stages work well: first the joint moves the rules in force allow, with yes/no facts about the situation
 (for instance whether a capture is available now and whether the position has repeated); then the joint action
 to play, chosen among those moves."""
+
+
+def joint_action_names(n_pursuers: int) -> dict[str, Any]:
+    """``{"up+left": array([0, 2]), ...}`` for every joint action."""
+    names = {}
+    for combo in itertools.product(range(len(ACTIONS)), repeat=n_pursuers):
+        names["+".join(ACTIONS[a] for a in combo)] = np.array(combo, dtype=np.int64)
+    return names
 
 
 def rule_params(event: EmergencyEvent) -> dict[str, Any]:

@@ -91,6 +91,10 @@ class PursuitTask(Task):
     def action_from_result(self, result: Any, env: gym.Env) -> Any:
         return np.asarray(result, dtype=np.int64)
 
+    def action_choices(self, env: gym.Env) -> dict[str, Any]:
+        """Joint actions named like ``up+left`` (P0's action, then P1's)."""
+        return ld_state.joint_action_names(env.unwrapped.n_pursuers)
+
     def fallback_action(self, env: gym.Env) -> Any:
         return np.full(env.unwrapped.n_pursuers, STAY, dtype=np.int64)
 

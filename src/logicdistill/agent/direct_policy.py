@@ -1,0 +1,62 @@
+"""Baselines without functions: the student picks a raw action from the state text.
+
+``student-direct`` is the untuned student; ``student-kd`` is the student fine-tuned on the teacher's actions
+(classic knowledge distillation, ``distill --kind kd``). Both score the task's named actions as candidates,
+so they too can never emit an invalid action: what they lack is the functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from logicdistill.agent.prompting import facts_text
+from logicdistill.distillation.runs import adapter_dir, read_run, resolve_run
+from logicdistill.student.examples import SelectionExample, make_example
+from logicdistill.tasks.base import Policy, Task
+
+ACT_STAGE = "act: the action to take now"
+
+
+def action_example(
+    task: Task, names: list[str], state_text: str, facts: dict[str, bool], gold: str | None = None
+) -> SelectionExample:
+    manuals = [(n, "an action") for n in names]
+    return make_example(
+        task.description, ACT_STAGE, manuals, f"{state_text.strip()}\nFacts: {facts_text(facts)}", (), gold
+    )
+
+
+class DirectPolicy(Policy):
+    def __init__(self, task: Task, tuned: bool = False, run: str | None = None, student: Any = None):
+        from logicdistill.student.model import load_student
+        from logicdistill.student.training import load_adapter
+
+        self.task = task
+        self.name = "student-kd" if tuned else "student-direct"
+        folder = resolve_run(f"{task.name}-kd", run) if tuned else None
+        config = read_run(folder).get("config", {}) if folder else {}
+        self.student = student or load_student(config.get("student", "default"))
+        if folder is not None:
+            load_adapter(self.student, adapter_dir(folder))
+        self.env: Any = None
+        self.entropies: list[float] = []
+        self.teacher_agree = 0
+
+    def reset(self, env: Any, seed: int) -> None:
+        self.env = env
+
+    def act(self, observation: Any, info: dict[str, Any]) -> Any:
+        choices = self.task.action_choices(self.env)
+        names = sorted(choices)
+        example = action_example(self.task, names, self.task.state_text(self.env), self.task.state_facts(self.env))
+        selection = self.student.select(example)
+        self.entropies.append(selection.entropy_bits)
+        return choices[selection.name]
+
+    def metrics(self) -> dict[str, float]:
+        return {
+            "mean_entropy_bits": float(np.mean(self.entropies)) if self.entropies else float("nan"),
+            "invalid_calls": 0.0,
+        }
