@@ -98,6 +98,9 @@ class CountTask(GuessTask):
     def policies(self):
         return {}
 
+    def state_format(self):
+        return '{"x": int}'
+
     def state_json(self, env):
         return {"x": env.unwrapped.x}
 

@@ -22,7 +22,9 @@ def test_module_entry_point_prints_help():
 
 def test_eval_prints_table_and_writes_json(tmp_path, capsys):
     path = tmp_path / "r.json"
-    assert main(["eval", "--task", "guess", "--policy", "cheat", "--episodes", "3", "--quiet", "--json", str(path)]) == 0
+    assert (
+        main(["eval", "--task", "guess", "--policy", "cheat", "--episodes", "3", "--quiet", "--json", str(path)]) == 0
+    )
     assert "mean_score" in capsys.readouterr().out
     assert json.loads(path.read_text())["episodes"] == 3
 

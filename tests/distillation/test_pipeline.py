@@ -31,11 +31,23 @@ def test_synthetic_examples_are_seeded_and_labelled():
 def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     task = CountTask()
     config = DistillConfig(
-        student="tiny", seed=0, train_episodes=30, heldout_episodes=10, task_examples=64, synthetic_examples=16,
-        heldout_examples=40, k=3, retriever="bm25", epochs=4, lr=5e-3, batch_size=8,
+        student="tiny",
+        seed=0,
+        train_episodes=30,
+        heldout_episodes=10,
+        task_examples=64,
+        synthetic_examples=16,
+        heldout_examples=40,
+        k=3,
+        retriever="bm25",
+        epochs=4,
+        lr=5e-3,
+        batch_size=8,
     )
     out = tmp_path / "run"
-    record = distill(task, config, out, progress=False, student=tiny_student(0), teacher=recorded, base_root=tmp_path / "b")
+    record = distill(
+        task, config, out, progress=False, student=tiny_student(0), teacher=recorded, base_root=tmp_path / "b"
+    )
     saved = json.loads((out / "run.json").read_text())
     assert saved["hashes"] == record["hashes"] and len(saved["hashes"]["train_traces"]) == 64
     metrics = record["metrics"]
@@ -43,7 +55,9 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     # chance is 1/3 (two functions + none); the tiny model must learn the yes/no fact
     assert metrics["heldout_accuracy"] >= 0.7
     assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.15
-    policy = LDPolicy(task, run=str(out), teacher=recorded, base_root=tmp_path / "b", student=tiny_student(0), embedder="hashing")
+    policy = LDPolicy(
+        task, run=str(out), teacher=recorded, base_root=tmp_path / "b", student=tiny_student(0), embedder="hashing"
+    )
     try:
         play_episode(task, task.make_env(), policy, seed=5)
         assert policy.metrics()["weights_unchanged"] == 1.0 and policy.metrics()["invalid_calls"] == 0.0

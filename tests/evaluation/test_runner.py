@@ -32,7 +32,9 @@ def test_unknown_policy_and_bad_env_argument_are_user_errors():
 def test_play_episode_reports_every_step_from_the_start():
     task = GuessTask()
     seen = []
-    record = play_episode(task, task.make_env(), task.policies()["cheat"](task), 3, on_step=lambda t, *a: seen.append(t))
+    record = play_episode(
+        task, task.make_env(), task.policies()["cheat"](task), 3, on_step=lambda t, *a: seen.append(t)
+    )
     assert seen == [0, 1, 2, 3]
     assert record.steps == 3 and record.total_reward == 3.0
 

@@ -28,7 +28,12 @@ def negate() -> Function:
         "negate_it",
         NEGATE_SRC,
         Manual(
-            "negates x", "big: yes", (Param("state", "state"),), "int", ("act",), (UsageExample({"state": {"x": 3}}, -3),)
+            "negates x",
+            "big: yes",
+            (Param("state", "state"),),
+            "int",
+            ("act",),
+            (UsageExample({"state": {"x": 3}}, -3),),
         ),
     )
 

@@ -14,12 +14,21 @@ def sandbox():
 
 def _variant(source: str, expected=4, name="double_it") -> Function:
     f = double()
-    manual = Manual(f.manual.summary, f.manual.when_to_use, f.manual.params, "int", ("act",), (UsageExample({"state": {"x": 2}}, expected),))
+    manual = Manual(
+        f.manual.summary,
+        f.manual.when_to_use,
+        f.manual.params,
+        "int",
+        ("act",),
+        (UsageExample({"state": {"x": 2}}, expected),),
+    )
     return Function(name, source, manual)
 
 
 def test_good_function_passes_every_check(sandbox):
-    positive = TaskCheck("positive on x=1", lambda f, call: None if call({"state": {"x": 1}}).value > 0 else "not positive")
+    positive = TaskCheck(
+        "positive on x=1", lambda f, call: None if call({"state": {"x": 1}}).value > 0 else "not positive"
+    )
     report = admit(double(), sandbox, [positive])
     assert report.ok and report.passed == ("static", "example 1", "positive on x=1")
 
@@ -31,7 +40,9 @@ def test_each_check_can_reject(sandbox):
     assert not wrong.ok and "returned 6, the manual says 4" in wrong.reasons()[0]
     hangs = admit(_variant("def double_it(state):\n    while True:\n        pass\n"), sandbox)
     assert not hangs.ok and "timeout" in hangs.reasons()[0]
-    task_check = TaskCheck("never negative", lambda f, call: "negative" if call({"state": {"x": 3}}).value < 0 else None)
+    task_check = TaskCheck(
+        "never negative", lambda f, call: "negative" if call({"state": {"x": 3}}).value < 0 else None
+    )
     assert not admit(negate(), sandbox, [task_check]).ok
     assert admit(double(), sandbox, [task_check]).ok
 

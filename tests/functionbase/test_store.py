@@ -72,4 +72,6 @@ def test_manual_renders_compactly_and_as_tool_schema():
     assert schema["function"]["parameters"]["required"] == ["state"]
     assert schema["function"]["parameters"]["properties"]["state"]["type"] == "object"
     with pytest.raises(FormatError, match="unknown type"):
-        function_from_dict({**f.to_dict(), "manual": {**f.to_dict()["manual"], "params": [{"name": "s", "type": "blob"}]}})
+        function_from_dict(
+            {**f.to_dict(), "manual": {**f.to_dict()["manual"], "params": [{"name": "s", "type": "blob"}]}}
+        )

@@ -55,8 +55,22 @@ def test_ld_with_the_shipped_adapter_plays_without_invalid_calls(tmp_path):
 def test_short_distillation_from_scratch_learns(tmp_path):
     out = tmp_path / "run"
     argv = [
-        "distill", "--task", "blackjack", "--out", str(out), "--train-episodes", "150", "--heldout-episodes", "60",
-        "--task-examples", "48", "--synthetic-examples", "16", "--heldout-examples", "40", "--quiet",
+        "distill",
+        "--task",
+        "blackjack",
+        "--out",
+        str(out),
+        "--train-episodes",
+        "150",
+        "--heldout-episodes",
+        "60",
+        "--task-examples",
+        "48",
+        "--synthetic-examples",
+        "16",
+        "--heldout-examples",
+        "40",
+        "--quiet",
     ]
     assert main(argv) == 0
     metrics = json.loads((out / "run.json").read_text())["metrics"]

@@ -88,7 +88,9 @@ def test_training_through_shared_first_tokens(tmp_path):
     from logicdistill.student.examples import make_example
 
     manuals = [("move_up", "use when the door is yes."), ("move_down", "use when the door is no."), ("move", "never")]
-    train = [make_example("r", "s", manuals, f"door: {d}", gold=g) for d, g in [("yes", "move_up"), ("no", "move_down")]]
+    train = [
+        make_example("r", "s", manuals, f"door: {d}", gold=g) for d, g in [("yes", "move_up"), ("no", "move_down")]
+    ]
     student = tiny_student(0)
     assert student.encode(train[0]).trie.deep_nodes  # the loss goes through the multi-token path
     before = [student.select(e).probs[e.gold] for e in train]

@@ -32,7 +32,14 @@ def _direct(tuned: bool) -> PolicyFactory:
     return make
 
 
+def _teacher_direct(task: Task, **options: Any) -> Policy:
+    from logicdistill.agent.teacher_direct import TeacherDirectPolicy
+
+    return TeacherDirectPolicy(task, **options)
+
+
 LD_POLICIES: dict[str, PolicyFactory] = {
+    "teacher-direct": _teacher_direct,
     "student-direct": _direct(False),
     "student-kd": _direct(True),
     "teacher-program": _teacher_program,
@@ -44,3 +51,20 @@ LD_POLICIES: dict[str, PolicyFactory] = {
 
 def register_ld_policy(name: str, factory: PolicyFactory) -> None:
     LD_POLICIES[name] = factory
+
+
+# Which command-line options each LD policy takes (eval/play pass only these).
+POLICY_OPTIONS: dict[str, set[str]] = {
+    "teacher-program": {"teacher"},
+    "ld": {"teacher", "run"},
+    "ld-untuned": {"teacher"},
+    "ld-generate": {"teacher", "run"},
+    "student-direct": set(),
+    "student-kd": {"run"},
+    "teacher-direct": {"teacher"},
+}
+
+
+def policy_options(name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The subset of ``given`` (non-None command-line options) that policy ``name`` takes."""
+    return {k: v for k, v in given.items() if v is not None and k in POLICY_OPTIONS.get(name, set())}

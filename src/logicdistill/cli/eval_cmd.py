@@ -63,7 +63,10 @@ def run_eval(args: argparse.Namespace) -> int:
     for name in policies:  # fail on a bad name before any episode is played
         check_policy_name(task, name)
     kwargs = env_kwargs(args)
-    results = [evaluate(task, name, args.episodes, args.seed, kwargs, progress=not args.quiet) for name in policies]
+    results = [
+        evaluate(task, name, args.episodes, args.seed, kwargs, _policy_options(name, args), progress=not args.quiet)
+        for name in policies
+    ]
     reference = "optimal" if "optimal" in policies and len(policies) > 1 else None
     print(format_table(results, reference=reference))
     if args.json:
@@ -74,7 +77,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_play(args: argparse.Namespace) -> int:
     task = get_task(args.task)
-    policy = make_policy(task, args.policy)
+    policy = make_policy(task, args.policy, **_policy_options(args.policy, args))
     env = make_env(task, env_kwargs(args))
     frames = []
 
@@ -102,6 +105,12 @@ def run_play(args: argparse.Namespace) -> int:
         _save_animation(frames, args.render)
     env.close()
     return 0
+
+
+def _policy_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    from logicdistill.agent.policies import policy_options
+
+    return policy_options(name, {"teacher": args.teacher, "run": args.run})
 
 
 def _action_text(action: Any) -> str:

@@ -23,8 +23,9 @@ class AdmissionFailed(Exception):
         self.program_problem = program_problem
         lines = [f"{r.function}: {'; '.join(r.reasons())}" for r in reports if not r.ok]
         if program_problem:
-            lines.append(f"usage program: {program_problem}")
+            lines.append(f"usage program or layout: {program_problem}")
         super().__init__("admission failed:\n  " + "\n  ".join(lines))
+        self.lines = lines
 
 
 @dataclass
@@ -52,6 +53,11 @@ def admit_draft(task: Task, draft: Draft, sandbox: Any, teacher: str, existing: 
 def build_base(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: Any) -> BuildResult:
     """Eq. 1: rules -> functions + manuals + stage layout + usage program, admitted, as a new version."""
     draft = teacher.write_base(task)
+    declared = [s.name for s in task.stages]
+    if declared and [s.name for s in draft.stages] != declared:
+        raise AdmissionFailed(
+            [], f"the teacher's stages {[s.name for s in draft.stages]} differ from the task's {declared}"
+        )
     reports = admit_draft(task, draft, sandbox, teacher.name, [])
     functions = {f.name: _stamped(f, teacher, task, reports) for f in draft.functions}
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}

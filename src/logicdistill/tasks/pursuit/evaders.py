@@ -103,11 +103,15 @@ def register_evader(name: str, factory: EvaderFactory) -> None:
 
 
 def evader_names() -> list[str]:
-    return sorted(_EVADERS)
+    return sorted([*_EVADERS, "llm"])
 
 
 def make_evader(name: str, **options: Any) -> EvaderPolicy:
-    """A new evader policy by registered name."""
+    """A new evader policy by registered name (``llm:openai:MODEL[@URL]`` for an LLM evader)."""
+    if name == "llm" or name.startswith("llm:"):
+        from logicdistill.tasks.pursuit.llm_evader import LLMEvader
+
+        return LLMEvader(spec=name[4:] or None, **options)
     if name not in _EVADERS:
         raise UserError(f"unknown evader {name!r}: choose one of {', '.join(evader_names())}")
     return _EVADERS[name](**options)
