@@ -1,7 +1,7 @@
 import pytest
 
 from logicdistill.functionbase.admission import TaskCheck, admit, near_duplicate, results_equal
-from logicdistill.functionbase.function import Function, Manual, Param, UsageExample
+from logicdistill.functionbase.function import Function, Manual, UsageExample
 from logicdistill.sandbox import Sandbox
 from tests.functionbase.sample import double, negate
 
