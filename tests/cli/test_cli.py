@@ -34,7 +34,7 @@ def test_eval_prints_table_and_writes_json(tmp_path, capsys):
     [
         (["eval", "--task", "nope"], "unknown task 'nope'"),
         (["eval", "--task", "guess", "--policy", "nope"], "unknown policy 'nope'"),
-        (["eval", "--task", "guess", "--env-arg", "novalue"], "KEY=VALUE"),
+        (["eval", "--task", "guess", "--policy", "cheat", "--env-arg", "novalue"], "KEY=VALUE"),
         (["play", "--task", "guess", "--policy", "cheat", "--render", "x.gif"], "draws no pictures"),
     ],
 )

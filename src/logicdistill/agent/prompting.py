@@ -16,11 +16,12 @@ from logicdistill.functionbase.function import Function
 from logicdistill.student.examples import SelectionExample, make_example
 
 NONE = "none"
-NONE_MANUAL = "Call nothing. Use when: no function above fits."
+NONE_MANUAL = "Use when: no function above fits."
 
 
 def manual_line(function: Function) -> str:
-    return f"{function.manual.summary} Use when: {function.manual.when_to_use}"
+    """What the student reads of a manual: its "use when" (the whole manual is what the retriever indexes)."""
+    return f"Use when: {function.manual.when_to_use}"
 
 
 def facts_text(facts: dict[str, bool]) -> str:

@@ -19,6 +19,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
     p.add_argument(
+        "--kind",
+        default=d.kind,
+        choices=["ld", "kd"],
+        help="ld: learn to select functions (default); kd: imitate the teacher's actions (student-kd baseline)",
+    )
+    p.add_argument(
         "--student", default=d.student, help="'default' (SmolLM2-135M-Instruct, offline) or a HF model id/folder"
     )
     p.add_argument(

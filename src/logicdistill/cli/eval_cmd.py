@@ -42,6 +42,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evader", help="pursuit: evader policy random|greedy|optimal (default optimal)")
     p.add_argument("--scenario", help="pursuit: an emergency scenario name or file")
     p.add_argument("--env-arg", action="append", default=[], metavar="KEY=VALUE", help="any other environment argument")
+    p.add_argument(
+        "--teacher", help="LD policies: recorded (default) or openai:MODEL[@URL]; teacher-direct needs a live one"
+    )
+    p.add_argument("--run", help="ld / student-kd: a distilled run folder (default: the latest, else the shipped one)")
 
 
 def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def _pick(rng: np.random.Generator, pool, k: int) -> list[str]:
 def _functions(rng: np.random.Generator, k: int) -> list[tuple[str, str]]:
     """k (name, summary) pairs with distinct first words."""
     verbs, nouns = _pick(rng, VERBS, k), _pick(rng, NOUNS, k)
-    return [(f"{v}_{n}", f"Returns how to {v} the {n}.") for v, n in zip(verbs, nouns, strict=True)]
+    return [(f"{v}_{n}", "") for v, n in zip(verbs, nouns, strict=True)]
 
 
 def _yn(value: bool) -> str:
@@ -70,8 +70,10 @@ def _example(
     rng: np.random.Generator, conditions: list[str], facts: dict[str, bool], gold: int | None
 ) -> SelectionExample:
     functions = _functions(rng, len(conditions))
+    full_stage = str(rng.choice(STAGES))
+    stage = full_stage.split(":")[0]
     candidates = [
-        (name, f"{summary} Use when: {cond}") for (name, summary), cond in zip(functions, conditions, strict=True)
+        (name, f"Use when: Stage {stage}, when {cond}.") for (name, _), cond in zip(functions, conditions, strict=True)
     ]
     order = rng.permutation(len(candidates))
     candidates = [candidates[i] for i in order]
@@ -85,12 +87,10 @@ def _example(
     results = []
     if result_facts:
         text = "; ".join(f"{k}: {_yn(v)}" for k, v in sorted(result_facts.items()))
-        results.append(("assess", text))
+        results.append((str(rng.choice(["moves", "assess", "plan", "check"])), text))
     a, b = rng.integers(0, 10, size=2)
     state = f"Step {int(rng.integers(0, 40))}. Unit at ({a},{b})."
-    return stage_example(
-        str(rng.choice(TASKS)), str(rng.choice(STAGES)), candidates, state, state_facts, results, gold_name
-    )
+    return stage_example(str(rng.choice(TASKS)), full_stage, candidates, state, state_facts, results, gold_name)
 
 
 def _one_fact(rng: np.random.Generator) -> SelectionExample:
@@ -109,7 +109,7 @@ def _chain(rng: np.random.Generator) -> SelectionExample:
 def _override(rng: np.random.Generator) -> SelectionExample:
     (rule,) = _pick(rng, RULES, 1)
     active = bool(rng.integers(2))
-    conditions = ["no emergency rule restricts the moves", f"{rule}_in_force: yes"]
+    conditions = ["no emergency rule in force restricts which moves may be made", f"{rule}_in_force: yes"]
     facts = {f"{rule}_in_force": True} if active else {}
     return _example(rng, conditions, facts, 1 if active else 0)
 

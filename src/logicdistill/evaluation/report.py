@@ -35,8 +35,12 @@ def write_json(results: list[EvalResult], path: str | Path) -> None:
     os.replace(tmp, path)
 
 
+# Metrics whose ratio to the reference policy is worth printing next to the value.
+RATIO_METRICS = {"capture_rate", "mean_steps", "mean_return", "decisions_per_s"}
+
+
 def format_table(results: list[EvalResult], reference: str | None = None) -> str:
-    """Metrics as rows, policies as columns; with ``reference`` the ratio to it is added per metric."""
+    """Metrics as rows, policies as columns; with ``reference`` the ratio to it is added for RATIO_METRICS."""
     names = []
     for r in results:
         names += [k for k in r.metrics if k not in names]
@@ -48,7 +52,7 @@ def format_table(results: list[EvalResult], reference: str | None = None) -> str
         for r in results:
             value = r.metrics.get(name)
             text = _fmt(value)
-            if ref is not None and r is not ref and value is not None and ref.metrics.get(name):
+            if ref is not None and r is not ref and name in RATIO_METRICS and value is not None and ref.metrics.get(name):
                 text += f" ({value / ref.metrics[name]:.2f}x)"
             cells.append(text)
         rows.append(cells)
