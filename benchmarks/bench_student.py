@@ -21,46 +21,24 @@ from logicdistill.student.examples import make_example
 from logicdistill.student.model import load_student
 
 RULES = (
-    "The grid is 10 by 10 with obstacle cells. You control two pursuers; one evader runs away. Each step every "
-    "pursuer moves up, down, left, right or stays; pursuers move first, simultaneously, then the evader moves, "
-    "seeing the pursuers' new cells. A move into a wall or an obstacle is a stay. When two pursuers would end on "
-    "the same cell, the lower-indexed one gets it and the other stays. The evader is captured when a pursuer ends "
-    "on its cell or it steps onto a pursuer. Capture it within 60 steps."
+    "Two pursuers chase one evader on a 10 by 10 grid. Each step every pursuer moves up, down, left, right or "
+    "stays; then the evader moves. The evader is captured when a pursuer ends on its cell."
 )
 MANUALS = [
-    (
-        "chase_nearest",
-        "Moves each pursuer one step along a shortest path toward the evader. Use when the evader "
-        "is not cornered and no pursuer is adjacent to it.",
-    ),
-    (
-        "cut_off",
-        "Sends the pursuer farther from the evader to the cell that blocks the evader's best escape "
-        "route. Use when one pursuer is adjacent to the evader and the evader has two or more free moves.",
-    ),
-    ("corner_trap", "Closes the last free cell next to a cornered evader. Use when the evader is cornered: yes."),
-    ("hold_position", "Keeps both pursuers still. Use when the evader is trapped: yes and any move would open a gap."),
+    ("chase_nearest", "Moves each pursuer one step toward the evader. Use when the evader is not cornered."),
+    ("cut_off", "Blocks the evader's best escape route. Use when a pursuer is adjacent: yes."),
+    ("corner_trap", "Closes the last free cell next to the evader. Use when the evader is cornered: yes."),
+    ("hold_position", "Keeps both pursuers still. Use when the evader is trapped: yes."),
 ]
 STATES = [
-    f"pursuer 0 at ({a}, {b}); pursuer 1 at ({b}, {c}); evader at ({c}, {a}); step {s} of 60\n"
-    f"evader cornered: {x}. pursuer adjacent: {y}. evader trapped: no. free moves of the evader: {m}"
+    f"pursuer 0 at ({a}, {b}); pursuer 1 at ({b}, {c}); evader at ({c}, {a}); step {s}\n"
+    f"evader cornered: {x}. pursuer adjacent: {y}. evader trapped: no."
     for a, b, c, s, x, y, m in [
         (1, 2, 7, 3, "no", "no", 4), (4, 5, 8, 9, "yes", "no", 1), (0, 9, 3, 12, "no", "yes", 3),
         (6, 6, 2, 20, "no", "no", 2), (2, 8, 5, 31, "yes", "yes", 1), (7, 1, 9, 40, "no", "yes", 2),
         (3, 3, 0, 47, "no", "no", 4), (9, 4, 6, 55, "yes", "no", 0),
     ]
 ]  # fmt: skip
-
-
-def timed(fn, repeats: int) -> float:
-    """Median wall time in ms of ``fn()`` over ``repeats`` runs (after one warm-up run)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -81,11 +59,27 @@ def main() -> None:
     n_tokens = statistics.mean(len(student.prompt_token_ids(e)) for e in examples)
     n = len(examples)
 
-    uncached = timed(lambda: [student.select(e, use_cache=False) for e in examples], args.repeats) / n
-    student.select(examples[0])  # fill the prefix cache once; reuse is what is timed
-    cached1 = timed(lambda: [student.select(e) for e in examples], args.repeats) / n
-    cached8 = timed(lambda: student.select_batch(examples, batch_size=8), args.repeats) / n
-    gen_ms = timed(lambda: student.generate(examples[0], args.gen_tokens), max(1, args.repeats - 1))
+    student.select(examples[0])  # fill the prefix cache once; its reuse is what "cached" times
+    modes = {
+        "scoring, no cache, batch 1": lambda: [student.select(e, use_cache=False) for e in examples],
+        "scoring, cached prefix, batch 1": lambda: [student.select(e) for e in examples],
+        "scoring, cached prefix, batch 8": lambda: student.select_batch(examples, batch_size=8),
+        f"greedy generation, {args.gen_tokens} new tokens, no cache": lambda: [
+            student.generate(e, args.gen_tokens) for e in examples[:2]
+        ],
+        f"greedy generation, {args.gen_tokens} new tokens, cached prefix": lambda: [
+            student.generate(e, args.gen_tokens, use_cache=True) for e in examples[:2]
+        ],
+    }
+    per_call = {label: (n if "scoring" in label else 2) for label in modes}
+    # Round-robin over the modes so that a busy shared machine slows them all alike; report medians.
+    times: dict[str, list[float]] = {label: [] for label in modes}
+    for _ in range(args.repeats):
+        for label, fn in modes.items():
+            start = time.perf_counter()
+            fn()
+            times[label].append((time.perf_counter() - start) * 1000 / per_call[label])
+    ms = {label: statistics.median(values) for label, values in times.items()}
 
     selections = [student.select(e) for e in examples]
     generations = [student.generate_with_entropy(e, args.gen_tokens) for e in examples]
@@ -96,13 +90,9 @@ def main() -> None:
     print(f"model {student.name}: loaded in {load_s:.1f} s; {n} prompts of {n_tokens:.0f} tokens, K = {len(MANUALS)}")
     print(f"torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}\n")
     print("| mode | ms per decision | vs uncached scoring |\n|---|---:|---:|")
-    for label, ms in [
-        ("scoring, no cache, batch 1", uncached),
-        ("scoring, cached prefix, batch 1", cached1),
-        ("scoring, cached prefix, batch 8", cached8),
-        (f"greedy generation, {args.gen_tokens} new tokens", gen_ms),
-    ]:
-        print(f"| {label} | {ms:,.0f} | {ms / uncached:.2f}x |")
+    base = ms["scoring, no cache, batch 1"]
+    for label, value in ms.items():
+        print(f"| {label} | {value:,.0f} | {value / base:.2f}x |")
     vocab = len(student.tokenizer)
     print("\n| entropy (bits, mean over prompts) | measured | upper bound |\n|---|---:|---:|")
     print(f"| selection over K = {len(MANUALS)} candidates | {sel_bits:.2f} | {math.log2(len(MANUALS)):.2f} |")

@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from logicdistill.errors import UserError
+from logicdistill.student.examples import make_example
+from logicdistill.student.scoring import candidate_log_probs
 from logicdistill.student.tiny import tiny_student
-from logicdistill.student.training import TrainConfig, load_adapter, schedule, train_lora
+from logicdistill.student.training import TrainConfig, _attach_lora, load_adapter, schedule, train_lora
 
 from .synthetic import door_examples
 
@@ -84,17 +86,30 @@ def test_bad_runs_are_user_errors(tmp_path):
         load_adapter(tiny_student(0), tmp_path)
 
 
-def test_training_through_shared_first_tokens(tmp_path):
-    from logicdistill.student.examples import make_example
-
-    manuals = [("move_up", "use when the door is yes."), ("move_down", "use when the door is no."), ("move", "never")]
-    train = [
-        make_example("r", "s", manuals, f"door: {d}", gold=g) for d, g in [("yes", "move_up"), ("no", "move_down")]
-    ]
+def test_loss_through_shared_first_tokens_has_the_brute_force_gradient():
+    """The batched, cached multi-token path gives the same loss and LoRA gradients as one full forward per node."""
+    manuals = [("move_up", "use when the door is yes."), ("move_down", "use when the door is no."), ("move", "no")]
+    examples = [make_example("r", "s", manuals, f"door: {d}", gold=g) for d, g in [("yes", "move_up"), ("no", "move")]]
     student = tiny_student(0)
-    assert student.encode(train[0]).trie.deep_nodes  # the loss goes through the multi-token path
-    before = [student.select(e).probs[e.gold] for e in train]
-    cfg = TrainConfig(lr=1e-2, epochs=15, batch_size=2)
-    train_lora(student, train, cfg, tmp_path, progress=False)
-    after = [student.select(e).probs[e.gold] for e in train]
-    assert all(a > 0.8 and a > b for a, b in zip(after, before, strict=True))
+    _attach_lora(student, TrainConfig())
+    with torch.no_grad():  # lora_B starts at zero; make it non-zero so that every LoRA matrix gets a gradient
+        for name, param in student.model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.05)
+    student.model.train()
+    encoded = [student.encode(e) for e in examples]
+    assert all(enc.trie.deep_nodes for enc in encoded)
+    params = [p for p in student.model.parameters() if p.requires_grad]
+
+    brute = torch.zeros(())
+    for ex, enc in zip(examples, encoded, strict=True):
+        for node, token in enc.trie.paths[ex.gold]:
+            logits = student.model(input_ids=torch.tensor([enc.fixed + enc.varying + list(node)])).logits[0, -1]
+            children = list(enc.trie.branches[node])
+            brute = brute - torch.log_softmax(logits[children], -1)[children.index(token)]
+    prompts = [enc.fixed + enc.varying for enc in encoded]
+    scores = candidate_log_probs(student.model, prompts, [enc.trie for enc in encoded], None, student.pad_id)
+    fast = sum(-lp[ex.gold] for lp, ex in zip(scores, examples, strict=True))
+    assert float(fast.detach()) == pytest.approx(float(brute.detach()), rel=1e-5)
+    for a, b in zip(torch.autograd.grad(brute, params), torch.autograd.grad(fast, params), strict=True):
+        assert torch.allclose(a, b, atol=1e-5)

@@ -12,6 +12,7 @@ A run folder holds: ``train_config.json``, ``checkpoint/`` (while or after train
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -19,7 +20,7 @@ import math
 import shutil
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,14 @@ def schedule(n: int, config: TrainConfig) -> list[list[list[int]]]:
     return steps
 
 
+@contextlib.contextmanager
+def _quiet_peft() -> Iterator[None]:
+    """peft 0.21 calls transformers' deprecated ``is_gradient_checkpointing``; its FutureWarning is not ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
 def _attach_lora(student: Student, config: TrainConfig) -> None:
     from peft import LoraConfig, get_peft_model
 
@@ -94,8 +103,7 @@ def _attach_lora(student: Student, config: TrainConfig) -> None:
         task_type="CAUSAL_LM",
     )
     torch.manual_seed(config.seed)  # LoRA's A matrices are drawn from the global RNG
-    with warnings.catch_warnings():  # peft 0.21 calls transformers' deprecated is_gradient_checkpointing
-        warnings.simplefilter("ignore", FutureWarning)
+    with _quiet_peft():
         student.model = get_peft_model(student.model, lora)
     student.clear_cache()
 
@@ -264,7 +272,8 @@ def load_adapter(student: Student, adapter_dir: Path | str) -> Student:
         raise UserError(f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json)")
     base = student.model.unload() if student.has_adapter else student.model
     try:
-        student.model = PeftModel.from_pretrained(base, str(adapter_dir)).eval()
+        with _quiet_peft():
+            student.model = PeftModel.from_pretrained(base, str(adapter_dir)).eval()
     except Exception as exc:
         student.model = base
         raise UserError(f"cannot load the adapter in {adapter_dir} onto {student.name}: {exc}") from exc

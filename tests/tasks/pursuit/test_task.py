@@ -16,7 +16,7 @@ from .pursuit_helpers import play
 
 def test_task_registry_and_envs():
     task = get_task("pursuit")
-    assert isinstance(task, PursuitTask) and task.stages == ()
+    assert isinstance(task, PursuitTask) and [s.name for s in task.stages] == ["moves", "choose"]
     env = task.make_env(scenario=None, evader="greedy")
     assert type(env.unwrapped) is PursuitEnv and env.spec.id == task.env_id
     emergency = task.make_env(scenario="slowed_pursuer")
