@@ -52,7 +52,13 @@ def format_table(results: list[EvalResult], reference: str | None = None) -> str
         for r in results:
             value = r.metrics.get(name)
             text = _fmt(value)
-            if ref is not None and r is not ref and name in RATIO_METRICS and value is not None and ref.metrics.get(name):
+            if (
+                ref is not None
+                and r is not ref
+                and name in RATIO_METRICS
+                and value is not None
+                and ref.metrics.get(name)
+            ):
                 text += f" ({value / ref.metrics[name]:.2f}x)"
             cells.append(text)
         rows.append(cells)

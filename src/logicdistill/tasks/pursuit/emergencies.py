@@ -13,6 +13,7 @@ hooks must not change the environment: policies call ``filter_pursuer_actions`` 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,21 +27,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class EmergencyEvent:
+class EmergencyEvent(ABC):
     """One scheduled rule. Subclasses add their parameters as dataclass fields after ``step``."""
 
     step: int
     kind: ClassVar[str] = "event"
 
+    @abstractmethod
     def rule_text(self) -> str:
         """The rule in plain English, as the agent (and the teacher) reads it."""
-        raise NotImplementedError
 
     def is_active(self, step: int) -> bool:
         """Whether the rule governs the move chosen when ``step`` steps have been taken."""
         return step >= self.step
 
-    def validate(self, grid: GridMap, n_pursuers: int) -> None:
+    def validate(self, grid: GridMap, n_pursuers: int) -> None:  # noqa: B027 - optional hook
         """Raise UserError when the event cannot apply to this map or number of pursuers."""
 
     def filter_pursuer_actions(self, env: PursuitEnv, actions: Sequence[int]) -> tuple[list[int], int]:
@@ -97,7 +98,7 @@ class DangerZone(EmergencyEvent):
             f"danger_zone params need 'rect': [[r0, c0], [r1, c1]] or 'cells': [[r, c], ...]; got {params!r}"
         )
 
-    def validate(self, grid: GridMap, n_pursuers: int) -> None:
+    def validate(self, grid: GridMap, n_pursuers: int) -> None:  # noqa: B027 - optional hook
         off = sorted(c for c in self.cells if not (0 <= c[0] < grid.height and 0 <= c[1] < grid.width))
         if off or not self.cells:
             raise UserError(f"danger zone cells {off} lie off map {grid.name!r} ({grid.height}x{grid.width})")
@@ -141,7 +142,7 @@ class SlowedPursuer(EmergencyEvent):
         if not isinstance(self.index, int) or isinstance(self.index, bool) or self.index < 0:
             raise FormatError(f"slowed_pursuer index must be an integer >= 0, got {self.index!r}")
 
-    def validate(self, grid: GridMap, n_pursuers: int) -> None:
+    def validate(self, grid: GridMap, n_pursuers: int) -> None:  # noqa: B027 - optional hook
         if self.index >= n_pursuers:
             raise UserError(f"slowed_pursuer index {self.index} is not a pursuer (there are {n_pursuers})")
 

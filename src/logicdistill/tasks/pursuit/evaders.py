@@ -7,6 +7,7 @@ its own cell already updated by the first move.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,21 +21,21 @@ if TYPE_CHECKING:
     from logicdistill.tasks.pursuit.solver import PursuitSolution
 
 
-class EvaderPolicy:
+class EvaderPolicy(ABC):
     """Base class of evader policies. ``rng`` is seeded from the environment at every reset."""
 
     name: str = "evader"
 
-    def check(self, env: PursuitEnv) -> None:
+    def check(self, env: PursuitEnv) -> None:  # noqa: B027 - optional hook
         """Raise UserError when this policy cannot play in ``env`` (called once, at construction)."""
 
     def reset(self, env: PursuitEnv, rng: np.random.Generator) -> None:
         """Start an episode (``env.grid`` is already drawn)."""
         self.rng = rng
 
+    @abstractmethod
     def act(self, env: PursuitEnv, index: int) -> int:
         """The action (index into ``rules.ACTIONS``) of evader ``index``."""
-        raise NotImplementedError
 
 
 class RandomEvader(EvaderPolicy):
@@ -70,7 +71,7 @@ class OptimalEvader(EvaderPolicy):
 
     name = "optimal"
 
-    def check(self, env: PursuitEnv) -> None:
+    def check(self, env: PursuitEnv) -> None:  # noqa: B027 - optional hook
         if env.n_pursuers != 2 or env.n_evaders != 1:
             raise UserError(
                 f"the optimal evader needs 2 pursuers and 1 evader (got {env.n_pursuers} and {env.n_evaders}); "
