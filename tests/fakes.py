@@ -7,8 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from logicdistill.tasks.base import EpisodeRecord, Policy, Stage, Task
-from logicdistill.teacher.teachers import RuleEvent
+from logicdistill.tasks.base import EpisodeRecord, Policy, RuleEvent, Stage, Task
 
 
 class GuessEnv(gym.Env):

@@ -73,6 +73,34 @@ def test_resume_gives_the_same_adapter(tmp_path):
     assert any(float(v.abs().sum()) > 0 for k, v in a.items() if "lora_B" in k)  # training moved the weights
 
 
+def test_interrupt_checkpoints_the_last_finished_step(tmp_path, monkeypatch):
+    from logicdistill.student import training
+
+    examples = door_examples(16, seed=2)
+    cfg = TrainConfig(lr=1e-2, batch_size=2, grad_accum=2, lora_dropout=0.1, checkpoint_every=100)
+    straight = tiny_student(0)
+    train_lora(straight, examples, cfg, tmp_path / "straight", progress=False)
+
+    real, calls = training.candidate_log_probs, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:  # the first micro-batch of step 3
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "candidate_log_probs", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        train_lora(tiny_student(0), examples, cfg, tmp_path / "cut", progress=False)
+    monkeypatch.setattr(training, "candidate_log_probs", real)
+    state = torch.load(tmp_path / "cut" / "checkpoint" / "state.pt", weights_only=True)
+    assert state["step"] == 2
+    again = tiny_student(0)
+    assert train_lora(again, examples, cfg, tmp_path / "cut", progress=False).steps == 4
+    a, b = _lora_state(straight), _lora_state(again)
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
 def test_bad_runs_are_user_errors(tmp_path):
     examples = door_examples(4, seed=3)
     with pytest.raises(UserError, match="gold"):

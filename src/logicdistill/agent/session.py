@@ -15,8 +15,8 @@ from typing import Any
 from logicdistill.agent.runtime import FunctionRuntime
 from logicdistill.functionbase.build import adopt_rule, build_base, default_store
 from logicdistill.functionbase.store import BaseVersion
-from logicdistill.tasks.base import Task
-from logicdistill.teacher.teachers import RuleEvent, Teacher, make_teacher
+from logicdistill.tasks.base import RuleEvent, Task
+from logicdistill.teacher.teachers import Teacher, make_teacher
 
 
 def eq1_note(teacher: Teacher) -> str:

@@ -71,6 +71,10 @@ def format_table(results: list[EvalResult], reference: str | None = None) -> str
     return "\n".join(out)
 
 
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"

@@ -10,9 +10,9 @@ from logicdistill import paths
 from logicdistill.functionbase.admission import AdmissionReport, admit
 from logicdistill.functionbase.store import BaseVersion, FunctionBaseStore
 from logicdistill.sandbox import check_source
-from logicdistill.tasks.base import Task
+from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.drafts import Draft, with_provenance
-from logicdistill.teacher.teachers import RuleEvent, Teacher, rules_hash
+from logicdistill.teacher.teachers import Teacher, rules_hash
 
 
 class AdmissionFailed(Exception):

@@ -167,8 +167,8 @@ def _check_same_run(out_dir: Path, header: dict) -> None:
 def train_lora(
     student: Student,
     examples: Sequence[SelectionExample],
-    config: TrainConfig = TrainConfig(),
-    out_dir: Path | str = Path("run"),
+    config: TrainConfig,
+    out_dir: Path | str,
     progress: bool = True,
     eval_examples: Sequence[SelectionExample] | None = None,
     stop_after_steps: int | None = None,
@@ -204,11 +204,12 @@ def train_lora(
         elapsed = seconds + time.perf_counter() - started
         _save_checkpoint(student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng})
 
-    rng = torch.get_rng_state()
+    boundary_rng = torch.get_rng_state()  # the RNG state at the last step boundary: what a resume restores
+    phase = "boundary"
     student.model.train()
     try:
         while step < end:
-            rng = torch.get_rng_state()  # the state at the step boundary is what a resume must restore
+            phase = "compute"  # weights, optimizer and boundary_rng still describe the last boundary
             total = 0.0
             for micro in plan[step]:
                 prompts = [encoded[i].fixed + encoded[i].varying for i in micro]
@@ -219,17 +220,21 @@ def train_lora(
                 loss = torch.stack(gold).sum() / (len(micro) * len(plan[step]))
                 loss.backward()
                 total += float(loss.detach())
+            phase = "update"  # an interrupt from here to the next boundary cannot be checkpointed consistently
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
             losses.append(total)
+            boundary_rng = torch.get_rng_state()
+            phase = "boundary"
             bar.update(1)
             bar.set_postfix(loss=f"{total:.3f}")
             if step % config.checkpoint_every == 0 or step == end:
-                checkpoint(torch.get_rng_state())
+                checkpoint(boundary_rng)
     except KeyboardInterrupt:
-        optimizer.zero_grad(set_to_none=True)
-        checkpoint(rng)  # weights and optimizer are at the last finished step (optimizer.step is not split)
+        if phase != "update":
+            optimizer.zero_grad(set_to_none=True)
+            checkpoint(boundary_rng)
         raise
     finally:
         bar.close()

@@ -25,6 +25,16 @@ class Stage:
     produces: str
 
 
+@dataclass(frozen=True)
+class RuleEvent:
+    """A rule that arrives mid-task (Eq. 6): its kind, text, the state fact that marks it, example params."""
+
+    kind: str
+    text: str
+    fact: str
+    params: dict[str, Any]
+
+
 @dataclass
 class EpisodeRecord:
     """What one played episode leaves for the metrics (task-specific fields go in ``stats``)."""

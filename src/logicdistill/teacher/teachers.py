@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from logicdistill.errors import UserError
 from logicdistill.functionbase.store import BaseVersion
-from logicdistill.tasks.base import Task
+from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.drafts import Draft, parse_reply
 from logicdistill.teacher.parsing import ask
 from logicdistill.teacher.prompts import render_prompt
@@ -22,16 +20,6 @@ from logicdistill.teacher.spec import make_client, parse_teacher_spec
 
 RECORDED_DIR = Path(__file__).resolve().parent.parent / "recorded"
 ALLOWED_IMPORTS = "math, itertools, functools, collections, heapq, bisect, typing"
-
-
-@dataclass(frozen=True)
-class RuleEvent:
-    """A rule that arrives mid-task (Eq. 6): its kind, text, the state fact that marks it, example params."""
-
-    kind: str
-    text: str
-    fact: str
-    params: dict[str, Any]
 
 
 def rules_hash(task: Task) -> str:

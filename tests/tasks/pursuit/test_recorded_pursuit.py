@@ -6,7 +6,8 @@ from logicdistill.evaluation import evaluate
 from logicdistill.functionbase.build import admit_draft
 from logicdistill.sandbox import Sandbox
 from logicdistill.tasks import get_task
-from logicdistill.teacher.teachers import RecordedTeacher, RuleEvent
+from logicdistill.tasks.base import RuleEvent
+from logicdistill.teacher.teachers import RecordedTeacher
 
 KINDS = ("danger_zone", "slowed_pursuer", "evader_sprint")
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from logicdistill.tasks.base import RuleEvent
 from logicdistill.tasks.pursuit.emergencies import DangerZone, EmergencyEvent, EvaderSprint, SlowedPursuer
 from logicdistill.tasks.pursuit.rules import ACTIONS
-from logicdistill.teacher.teachers import RuleEvent
 
 STATE_FORMAT = """\
 {"height": 10, "width": 10, "obstacles": [[r, c], ...], "pursuers": [[r, c], [r, c]], "evaders": [[r, c]],
