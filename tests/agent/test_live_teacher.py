@@ -60,3 +60,28 @@ def test_llm_evader_moves_from_replies_and_falls_back_on_prose(loopback, tmp_pat
     env.step([4, 4])
     assert evader.invalid_replies == 1  # prose: the greedy move instead
     assert parse_move("Move: DOWN.") == 1 and parse_move("nothing") is None
+
+
+def test_live_teacher_labels_replace_the_program_labels(loopback, tmp_path, monkeypatch):
+    from logicdistill.agent.candidates import CandidateBuilder
+    from logicdistill.distillation.pipeline import teacher_labels
+    from logicdistill.distillation.traces import StageTrace
+    from logicdistill.teacher.drafts import parse_reply
+
+    server = loopback([{"content": "negate_it", "repeat": 10}])
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    teacher = LiveTeacher(f"openai:m@{server.url}", cache_dir=tmp_path / "cache")
+    task = CountTask()
+    draft = parse_reply(REPLY, "recorded", "h", need_stages=True)
+    from logicdistill.functionbase.store import FunctionBaseStore
+
+    base = FunctionBaseStore(tmp_path / "b").commit(draft.stages, {f.name: f for f in draft.functions}, draft.program)
+    builder = CandidateBuilder(task, base, k=2, retriever="bm25")
+    traces = [
+        StageTrace(0, "", i, "act", f"x is {i}", {"big": i > 3}, [], "negate_it" if i > 3 else "double_it")
+        for i in range(6)
+    ]
+    labelled, agreement = teacher_labels(task, teacher, builder, traces)
+    assert [t.gold for t in labelled] == ["negate_it"] * 6
+    assert agreement == 2 / 6
+    assert "double_it" in server.events()[0]["body"]["messages"][0]["content"]

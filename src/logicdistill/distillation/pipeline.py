@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from logicdistill.agent.candidates import CandidateBuilder
+from logicdistill.agent.prompting import facts_text, manual_line
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.distillation.dataset import balanced_sample, trace_examples
@@ -110,9 +112,11 @@ def distill(
         hashes["train_actions"] = save_traces(train_actions, out_dir / "traces" / "train_actions.jsonl")
     _say(progress, f"{len(train_traces)} training and {len(heldout_traces)} held-out stage traces")
     if kd:
-        examples, heldout, groups, recall = _kd_examples(task, config, train_actions, heldout_actions)
+        examples, heldout, groups, info = _kd_examples(task, config, train_actions, heldout_actions)
     else:
-        examples, heldout, groups, recall = _ld_examples(task, config, base, train_traces, heldout_traces)
+        examples, heldout, groups, info = _ld_examples(
+            task, config, base, train_traces, heldout_traces, session.teacher
+        )
     hashes["examples"] = examples_digest(examples)
 
     student = student or load_student(config.student)
@@ -152,7 +156,7 @@ def distill(
             "train_steps": result.steps,
             "train_seconds": result.seconds,
             "final_loss": result.final_loss,
-            "retrieval_recall": recall,
+            **info,
             "wall_seconds": time.perf_counter() - start,
         },
     }
@@ -160,9 +164,14 @@ def distill(
     return record
 
 
-def _ld_examples(task: Task, config: DistillConfig, base: Any, train: list[StageTrace], heldout: list[StageTrace]):
+def _ld_examples(
+    task: Task, config: DistillConfig, base: Any, train: list[StageTrace], heldout: list[StageTrace], teacher: Any
+):
     builder = CandidateBuilder(task, base, config.k, config.retriever, config.embedder)
-    train_set = trace_examples(builder, balanced_sample(train, config.task_examples, config.seed), config.seed)
+    sample, agreement = teacher_labels(
+        task, teacher, builder, balanced_sample(train, config.task_examples, config.seed)
+    )
+    train_set = trace_examples(builder, sample, config.seed)
     held = balanced_sample(heldout, config.heldout_examples, config.seed + 1)
     held_set = trace_examples(builder, held, config.seed + 1)
     examples = train_set.examples + synthetic_examples(config.synthetic_examples, config.seed)
@@ -172,7 +181,27 @@ def _ld_examples(task: Task, config: DistillConfig, base: Any, train: list[Stage
         stage: _recall([r for r, t in zip(all_held.gold_ranks, heldout, strict=True) if t.stage == stage], config.k)
         for stage in sorted({t.stage for t in heldout})
     }
-    return examples, held_set.examples, [t.stage for t in held], recall
+    info = {"retrieval_recall": recall, "teacher_label_agreement": agreement}
+    return examples, held_set.examples, [t.stage for t in held], info
+
+
+def teacher_labels(task: Task, teacher: Any, builder: CandidateBuilder, traces: list[StageTrace]):
+    """Relabel traces with a live teacher's own per-state choices (Eq. 3 labels); the recorded teacher has none,
+    so its usage program's choices stand. Returns the traces and the teacher's agreement with its program."""
+    labelled, agree, asked = [], 0, 0
+    for trace in traces:
+        names = [n for n in sorted(builder.active) if trace.stage in builder.functions[n].manual.stages]
+        manuals = [(n, manual_line(builder.functions[n])) for n in names]
+        previous = trace.results[-1][1] if trace.results else ""
+        state = f"{trace.state_text}\nFacts: {facts_text(trace.state_facts)}"
+        label = teacher.label_selection(task, trace.stage, manuals, state, previous)
+        if label is None:
+            labelled.append(trace)
+            continue
+        asked += 1
+        agree += label == trace.gold
+        labelled.append(dataclasses.replace(trace, gold=label))
+    return labelled, (agree / asked if asked else None)
 
 
 def _kd_examples(task: Task, config: DistillConfig, train: list[ActionTrace], heldout: list[ActionTrace]):
@@ -192,7 +221,12 @@ def _kd_examples(task: Task, config: DistillConfig, train: list[ActionTrace], he
         return [action_example(task, names, t.state_text, t.state_facts, t.action) for t in traces]
 
     n_train = config.task_examples + config.synthetic_examples
-    return examples(pick(train, n_train)), examples(pick(heldout, config.heldout_examples)), None, {}
+    return (
+        examples(pick(train, n_train)),
+        examples(pick(heldout, config.heldout_examples)),
+        None,
+        {"retrieval_recall": {}},
+    )
 
 
 def _by_group(hits: list[bool], groups: list[str] | None) -> dict[str, float]:

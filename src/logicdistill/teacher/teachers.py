@@ -37,11 +37,24 @@ class Teacher(ABC):
     def reply_for_emergency(self, task: Task, event: RuleEvent, base: BaseVersion) -> str:
         """The teacher's Eq. 6 reply text for a new rule."""
 
+    def label_selection(
+        self, task: Task, stage: str, manuals: list[tuple[str, str]], state: str, previous: str
+    ) -> str | None:
+        """The function the teacher itself would call here (per-state labels); None when it has no labels
+        of its own (the recorded teacher's labels are its usage program's choices)."""
+        return None
+
     def write_base(self, task: Task) -> Draft:
         return parse_reply(self.reply_for_base(task), self.name, rules_hash(task), need_stages=True)
 
     def write_emergency(self, task: Task, event: RuleEvent, base: BaseVersion) -> Draft:
         return parse_reply(self.reply_for_emergency(task, event, base), self.name, rules_hash(task), need_stages=False)
+
+
+def parse_label(reply: str, names: list[str]) -> str | None:
+    """The candidate a labelling reply names (the longest name that appears), or None."""
+    found = [n for n in names if n in reply]
+    return max(found, key=len) if found else None
 
 
 class RecordedTeacher(Teacher):
@@ -83,6 +96,19 @@ class LiveTeacher(Teacher):
             return reply
 
         return ask(self.client, messages, check, max_repairs=self.max_repairs)
+
+    def label_selection(
+        self, task: Task, stage: str, manuals: list[tuple[str, str]], state: str, previous: str
+    ) -> str | None:
+        prompt = render_prompt(
+            "label_selection",
+            rules=task.rules_text(),
+            state=state,
+            stage=stage,
+            previous=previous or "none",
+            manuals="\n".join(f"- {name}: {manual}" for name, manual in manuals),
+        )
+        return parse_label(self.client.chat([{"role": "user", "content": prompt}]), [n for n, _ in manuals])
 
     def reply_for_base(self, task: Task) -> str:
         prompt = render_prompt(
