@@ -76,3 +76,14 @@ def test_trie_shared_first_tokens_and_prefix_names():
     assert trie.paths[3] == (((), 1),)
     with pytest.raises(ValueError):
         CandidateTrie.build([(1, 9), (1, 9)])
+
+
+def test_candidate_ids_match_in_context_tokenization():
+    from logicdistill.student.examples import candidate_token_ids
+
+    tok = tiny_tokenizer()
+    fmt = ChatFormat.for_tokenizer(tok)
+    tail = tok(fmt.tail, add_special_tokens=False)["input_ids"]
+    for name in ["chase_nearest", "none", "move_up", "Stay", "42go"]:
+        in_context = tok(fmt.tail + name + "<|im_end|>", add_special_tokens=False)["input_ids"]
+        assert in_context == tail + list(candidate_token_ids(tok, name, fmt.end_id))
