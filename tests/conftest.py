@@ -5,6 +5,20 @@ import pytest
 from tests.teacher.conftest import Loopback, loopback  # noqa: F401
 
 
+@pytest.fixture
+def recorded(tmp_path):
+    """A recorded teacher for the toy CountTask (tests/fakes.py): its Eq. 1 base and one Eq. 6 rule."""
+    from logicdistill.teacher.teachers import RecordedTeacher
+    from tests.fakes import PLUS_HUNDRED_REPLY
+    from tests.functionbase.sample import REPLY
+
+    folder = tmp_path / "recorded" / "count"
+    folder.mkdir(parents=True)
+    (folder / "eq1_base.md").write_text(REPLY)
+    (folder / "eq6_plus_hundred.md").write_text(PLUS_HUNDRED_REPLY)
+    return RecordedTeacher(tmp_path / "recorded")
+
+
 @pytest.fixture(autouse=True)
 def one_torch_thread(request):
     """Tiny models run ~10x faster on one thread than on two busy shared cores (thread sync dominates);

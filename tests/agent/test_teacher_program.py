@@ -1,20 +1,7 @@
-import pytest
-
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.evaluation import play_episode
 from logicdistill.functionbase.build import default_store
-from logicdistill.teacher.teachers import RecordedTeacher
-from tests.fakes import PLUS_HUNDRED_REPLY, CountTask
-from tests.functionbase.sample import REPLY
-
-
-@pytest.fixture
-def recorded(tmp_path):
-    folder = tmp_path / "recorded" / "count"
-    folder.mkdir(parents=True)
-    (folder / "eq1_base.md").write_text(REPLY)
-    (folder / "eq6_plus_hundred.md").write_text(PLUS_HUNDRED_REPLY)
-    return RecordedTeacher(tmp_path / "recorded")
+from tests.fakes import CountTask
 
 
 def test_program_drives_the_base_and_adopts_the_new_rule(tmp_path, recorded):

@@ -1,24 +1,11 @@
 import json
 
-import pytest
-
 from logicdistill.agent.ld_policy import LDPolicy
 from logicdistill.distillation.pipeline import DistillConfig, distill
 from logicdistill.distillation.synthetic import synthetic_examples
 from logicdistill.evaluation import play_episode
 from logicdistill.student.tiny import tiny_student
-from logicdistill.teacher.teachers import RecordedTeacher
-from tests.fakes import PLUS_HUNDRED_REPLY, CountTask
-from tests.functionbase.sample import REPLY
-
-
-@pytest.fixture
-def recorded(tmp_path):
-    folder = tmp_path / "recorded" / "count"
-    folder.mkdir(parents=True)
-    (folder / "eq1_base.md").write_text(REPLY)
-    (folder / "eq6_plus_hundred.md").write_text(PLUS_HUNDRED_REPLY)
-    return RecordedTeacher(tmp_path / "recorded")
+from tests.fakes import CountTask
 
 
 def test_synthetic_examples_are_seeded_and_labelled():
