@@ -87,5 +87,17 @@ def run_stages(
 
 
 def _short(value: Any, limit: int = 100) -> str:
+    """A result for a trace line: a dict shows its facts and the size of its lists, anything else short JSON."""
+    if isinstance(value, dict):
+        parts = [
+            f"{k}: {'yes' if v else 'no'}"
+            if isinstance(v, bool)
+            else f"{k}: {len(v)} items"
+            if isinstance(v, list)
+            else f"{k}: {json.dumps(v)}"
+            for k, v in value.items()
+        ]
+        text = "{" + ", ".join(parts) + "}"
+        return text if len(text) <= limit else text[:limit] + "..."
     text = json.dumps(value)
     return text if len(text) <= limit else text[:limit] + "..."
