@@ -140,7 +140,7 @@ def distill(
         "task": task.name,
         "kind": config.kind,
         "student": config.student,
-        "command": " ".join(sys.argv) if sys.argv and "logicdistill" in sys.argv[0] else None,
+        "command": _command(),
         "config": asdict(config),
         "base_version": base.number,
         "functions": sorted(base.functions),
@@ -241,6 +241,13 @@ def _by_group(hits: list[bool], groups: list[str] | None) -> dict[str, float]:
 def _recall(ranks: list[int | None], k: int) -> dict[str, float]:
     n = max(len(ranks), 1)
     return {f"recall@{j}": sum(1 for r in ranks if r is not None and r <= j) / n for j in range(1, k + 1)}
+
+
+def _command() -> str | None:
+    """The command line that ran this distillation, as a user would type it."""
+    if len(sys.argv) > 1 and sys.argv[1] == "distill":
+        return " ".join(["logicdistill", *sys.argv[1:]])
+    return None
 
 
 def _say(progress: bool, message: str) -> None:
