@@ -54,25 +54,20 @@ def test_ld_with_the_shipped_adapter_plays_without_invalid_calls(tmp_path):
 
 def test_short_distillation_from_scratch_learns(tmp_path):
     out = tmp_path / "run"
-    argv = [
-        "distill",
-        "--task",
-        "blackjack",
-        "--out",
-        str(out),
-        "--train-episodes",
-        "150",
-        "--heldout-episodes",
-        "60",
+    argv = ["distill", "--task", "blackjack", "--out", str(out), "--train-episodes", "150", "--heldout-episodes", "60"]
+    argv += [
         "--task-examples",
-        "48",
+        "72",
         "--synthetic-examples",
-        "16",
+        "24",
         "--heldout-examples",
         "40",
+        "--lr",
+        "2e-3",
         "--quiet",
     ]
     assert main(argv) == 0
     metrics = json.loads((out / "run.json").read_text())["metrics"]
     # two functions and none: chance is 1/3
-    assert metrics["heldout_accuracy"] >= 0.75
+    assert metrics["heldout_accuracy"] >= 0.7
+    assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.2
