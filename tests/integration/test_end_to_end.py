@@ -20,11 +20,10 @@ def fresh_home(tmp_path, monkeypatch):
     # a clean home for bases and runs; the converted student model is reused from the real cache
     from logicdistill import paths
 
-    real_models = paths.home() / "models"
+    real_models = paths.cache_dir("models")  # converted once, then shared by every test and run
     monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    if real_models.is_dir():
-        (tmp_path / "home" / "models").symlink_to(real_models)
+    (tmp_path / "home" / "models").symlink_to(real_models)
 
 
 def test_base_build_and_check_for_every_task(capsys):
