@@ -43,6 +43,7 @@ class DistillConfig:
     lr: float = 1e-3
     lora_r: int = 8
     batch_size: int = 4
+    shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -171,7 +172,7 @@ def _ld_examples(
     sample, agreement = teacher_labels(
         task, teacher, builder, balanced_sample(train, config.task_examples, config.seed)
     )
-    train_set = trace_examples(builder, sample, config.seed)
+    train_set = trace_examples(builder, sample, config.seed, shuffle=config.shuffle_candidates)
     held = balanced_sample(heldout, config.heldout_examples, config.seed + 1)
     held_set = trace_examples(builder, held, config.seed + 1)
     examples = train_set.examples + synthetic_examples(config.synthetic_examples, config.seed)
