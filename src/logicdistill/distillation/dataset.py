@@ -38,8 +38,12 @@ def trace_examples(builder: CandidateBuilder, traces: list[StageTrace], seed: in
     return ExampleSet(examples, list(traces), ranks)
 
 
-def balanced_sample(traces: list[StageTrace], n: int, seed: int) -> list[StageTrace]:
-    """Up to ``n`` traces, spread evenly over (stage, gold) labels so rare choices are learned too."""
+def balanced_sample(traces: list[StageTrace], n: int, seed: int, repeat_rare: bool = False) -> list[StageTrace]:
+    """Up to ``n`` traces, spread evenly over (stage, gold) labels so rare choices are learned too.
+
+    With ``repeat_rare`` a label with few traces is repeated (each repeat gets its own candidate order when the
+    examples are built) until every label has its share, instead of leaving its share to the common labels.
+    """
     groups: dict[tuple[str, str], list[StageTrace]] = defaultdict(list)
     for t in traces:
         groups[(t.stage, t.gold)].append(t)
@@ -48,8 +52,16 @@ def balanced_sample(traces: list[StageTrace], n: int, seed: int) -> list[StageTr
         rng.shuffle(items)
     keys = sorted(groups)
     out: list[StageTrace] = []
-    while len(out) < n and any(groups[k] for k in keys):
+    taken = dict.fromkeys(keys, 0)
+    while len(out) < n:
+        progressed = False
         for k in keys:
-            if groups[k] and len(out) < n:
-                out.append(groups[k].pop())
+            if len(out) >= n:
+                break
+            if taken[k] < len(groups[k]) or repeat_rare:
+                out.append(groups[k][taken[k] % len(groups[k])])
+                taken[k] += 1
+                progressed = True
+        if not progressed:
+            break
     return out

@@ -43,6 +43,7 @@ class DistillConfig:
     lr: float = 1e-3
     lora_r: int = 8
     batch_size: int = 4
+    repeat_rare: bool = True  # repeat traces of rare choices (e.g. break a stall) up to an even share
     shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -169,9 +170,8 @@ def _ld_examples(
     task: Task, config: DistillConfig, base: Any, train: list[StageTrace], heldout: list[StageTrace], teacher: Any
 ):
     builder = CandidateBuilder(task, base, config.k, config.retriever, config.embedder)
-    sample, agreement = teacher_labels(
-        task, teacher, builder, balanced_sample(train, config.task_examples, config.seed)
-    )
+    train_sample = balanced_sample(train, config.task_examples, config.seed, repeat_rare=config.repeat_rare)
+    sample, agreement = teacher_labels(task, teacher, builder, train_sample)
     train_set = trace_examples(builder, sample, config.seed, shuffle=config.shuffle_candidates)
     held = balanced_sample(heldout, config.heldout_examples, config.seed + 1)
     held_set = trace_examples(builder, held, config.seed + 1)
