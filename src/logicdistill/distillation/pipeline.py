@@ -43,7 +43,7 @@ class DistillConfig:
     lr: float = 1e-3
     lora_r: int = 8
     batch_size: int = 4
-    repeat_rare: bool = True  # repeat traces of rare choices (e.g. break a stall) up to an even share
+    repeat_rare: bool = False  # repeat traces of rare choices up to an even share (tried: hurt, see notes)
     shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
