@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from logicdistill.agent.runtime import FunctionRuntime
@@ -30,7 +30,6 @@ class StageRecord:
     result: Any = None
     error: str | None = None
     entropy_bits: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def line(self) -> str:
         ent = f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""

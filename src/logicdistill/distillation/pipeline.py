@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,6 @@ class DistillConfig:
     repeat_rare: bool = False  # repeat traces of rare choices up to an even share (tried: hurt, see notes)
     shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def gather(
