@@ -38,6 +38,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--heldout-episodes", type=int, default=d.heldout_episodes, help="episodes per held-out env")
     p.add_argument("--task-examples", type=int, default=d.task_examples, help="training examples from task traces")
     p.add_argument("--synthetic-examples", type=int, default=d.synthetic_examples, help="varied synthetic examples")
+    p.add_argument(
+        "--override-examples",
+        type=int,
+        default=d.override_examples,
+        help="real task states with a made-up rule-override function among the candidates",
+    )
     p.add_argument("--heldout-examples", type=int, default=d.heldout_examples, help="held-out examples to score")
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--lr", type=float, default=d.lr)
@@ -69,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
     ):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("synthetic_examples", "override_examples"):
+        if getattr(args, name) < 0:
+            raise UserError(f"--{name.replace('_', '-')} must not be negative")
     config = DistillConfig(
         kind=args.kind,
         student=args.student,
@@ -78,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         heldout_episodes=args.heldout_episodes,
         task_examples=args.task_examples,
         synthetic_examples=args.synthetic_examples,
+        override_examples=args.override_examples,
         heldout_examples=args.heldout_examples,
         k=args.k,
         retriever=args.retriever,

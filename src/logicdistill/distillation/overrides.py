@@ -1,0 +1,131 @@
+"""Rule-override examples on real task states: the shape of an emergency, without any real emergency.
+
+An emergency adds a function whose manual says "use me while rule R is in force" beside the plain function
+the student was trained to pick, and states ``R_in_force: yes`` among the facts. Synthetic tasks teach that
+pattern in made-up settings, but a student trained only on plain task traces also learns "at this stage, in
+this task, the answer is always the plain function". These examples put a made-up override function (a
+made-up name, a made-up rule, a manual in one of several phrasings) among the real candidates of a real
+trace, with the rule in force or not, and label them by reading the manual's condition. No rule or function
+of the task's real emergencies is used (tests check the pools), so an emergency at play time stays unseen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from logicdistill.agent.candidates import CandidateBuilder
+from logicdistill.agent.prompting import manual_line, stage_example
+from logicdistill.distillation.traces import StageTrace
+from logicdistill.student.examples import SelectionExample
+
+# Made-up rules: none of them is an emergency of a shipped task.
+RULES = (
+    "flood_warning curfew speed_limit quiet_hours toll_road fog_alert no_fly_area convoy_priority frozen_cells "
+    "one_way_rows short_clock blind_spot low_battery storm_warning locked_doors narrow_bridge"
+).split()
+VERBS = "avoid bypass respect skirt obey hold heed guard yield route steer honour".split()
+NOUNS = "flood curfew limit hours toll fog airspace convoy ice lanes clock spot battery storm doors bridge".split()
+
+Facts = dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Override:
+    """A manual phrasing: ``use when`` text for rule ``{r}`` and when it applies given the facts."""
+
+    when: str
+    applies: Callable[[str, Facts], bool]
+    uses: tuple[str, ...] = ()  # facts besides the rule's that must be known at the stage
+
+
+def _in_force(rule: str, facts: Facts) -> bool:
+    return facts.get(f"{rule}_in_force", False)
+
+
+# The phrasings teachers use for a rule-specific function; stage names are filled in from the task.
+OVERRIDES = (
+    Override("{r}_in_force: yes.", lambda r, f: _in_force(r, f)),
+    Override("{r}_in_force: yes, for as long as the rule lasts.", lambda r, f: _in_force(r, f)),
+    Override(
+        "{r}_in_force: yes and capture_available: no (whether or not position_repeated).",
+        lambda r, f: _in_force(r, f) and not f.get("capture_available", False),
+        ("capture_available",),
+    ),
+    Override(
+        "{r}_in_force: yes and capture_available: no.",
+        lambda r, f: _in_force(r, f) and not f.get("capture_available", False),
+        ("capture_available",),
+    ),
+    Override(
+        "{r}_in_force: yes (whatever the other facts say: it handles them under the new rule).",
+        lambda r, f: _in_force(r, f),
+    ),
+    Override(
+        "{r}_in_force: yes and position_repeated: yes.",
+        lambda r, f: _in_force(r, f) and f.get("position_repeated", False),
+        ("position_repeated",),
+    ),
+)
+
+
+def parse_facts(text: str) -> Facts:
+    """The yes/no facts of a result line such as ``capture_available: no; position_repeated: yes``."""
+    facts = {}
+    for part in text.split(";"):
+        key, sep, value = part.partition(":")
+        if sep and value.strip() in ("yes", "no"):
+            facts[key.strip()] = value.strip() == "yes"
+    return facts
+
+
+def override_examples(builder: CandidateBuilder, traces: list[StageTrace], n: int, seed: int) -> list[SelectionExample]:
+    """``n`` examples: a real trace's candidates plus one made-up override function, the rule in force or not."""
+    rng = np.random.default_rng([seed, 19])
+    if not traces:
+        return []
+    return [_one(builder, traces[int(rng.integers(len(traces)))], rng) for _ in range(n)]
+
+
+def _one(builder: CandidateBuilder, trace: StageTrace, rng: np.random.Generator) -> SelectionExample:
+    stage = builder.stage_of(trace.stage)
+    names = builder.retrieve(stage, trace.state_text, trace.state_facts, trace.results)
+    if trace.gold not in names:
+        names = [*names[:-1], trace.gold]
+    rule = str(rng.choice(RULES))
+    roll = rng.random()
+    in_force = roll < 0.55
+    with_override = roll < 0.85  # the rest: the rule is in force but no candidate is about it
+    in_force = in_force or not with_override
+    facts = dict(trace.state_facts) | ({f"{rule}_in_force": True} if in_force else {})
+    candidates = [(n, manual_line(builder.functions[n])) for n in names]
+    gold = trace.gold
+    if with_override:
+        seen = dict(facts)
+        for _, text in trace.results:
+            seen |= parse_facts(text)
+        fitting = [o for o in OVERRIDES if all(u in seen for u in o.uses)]
+        override = fitting[int(rng.integers(len(fitting)))]
+        name = f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}"
+        while name in names:
+            name += "_rule"
+        if override.applies(rule, seen):
+            gold = name
+        if len(candidates) >= builder.k:  # keep K candidates, as retrieval would
+            drop = [i for i, (n, _) in enumerate(candidates) if n != trace.gold]
+            candidates.pop(int(rng.choice(drop)))
+        when = f"Stage {stage.name}, when " + override.when.format(r=rule)
+        candidates.append((name, f"Use when: {when}"))
+    order = rng.permutation(len(candidates))
+    candidates = [candidates[i] for i in order]
+    return stage_example(
+        builder.summary,
+        f"{stage.name}: {stage.produces}",
+        candidates,
+        trace.state_text,
+        facts,
+        trace.results,
+        gold,
+    )

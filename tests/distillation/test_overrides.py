@@ -1,0 +1,78 @@
+import re
+
+import pytest
+
+from logicdistill.agent.candidates import CandidateBuilder
+from logicdistill.agent.prompting import facts_text
+from logicdistill.agent.session import FunctionBaseSession
+from logicdistill.agent.teacher_program import TeacherProgramPolicy
+from logicdistill.distillation.overrides import NOUNS, OVERRIDES, RULES, VERBS, override_examples, parse_facts
+from logicdistill.distillation.traces import collect_traces
+from logicdistill.tasks.pursuit.emergencies import event_kinds
+from logicdistill.teacher.teachers import RECORDED_DIR
+from tests.fakes import CountTask
+
+
+@pytest.fixture
+def count_setup(tmp_path, recorded):
+    task = CountTask()
+    session = FunctionBaseSession(task, recorded, tmp_path / "b")
+    policy = TeacherProgramPolicy(task, session=session)
+    try:
+        traces = collect_traces(task, policy, range(6), None, progress=False)
+    finally:
+        policy.close()
+    return CandidateBuilder(task, session.base, 3, "bm25", "hashing"), traces
+
+
+def test_override_examples_are_seeded(count_setup):
+    builder, traces = count_setup
+    a = override_examples(builder, traces, 30, seed=1)
+    assert a == override_examples(builder, traces, 30, seed=1)
+    assert a != override_examples(builder, traces, 30, seed=2)
+
+
+def test_the_override_is_the_label_exactly_when_its_rule_is_in_force(count_setup):
+    builder, traces = count_setup
+    examples = override_examples(builder, traces, 200, seed=0)
+    kinds = {"override": 0, "plain_with_override": 0, "rule_without_override": 0}
+    for e in examples:
+        made_up = [c for c in e.candidates if c != "none" and c not in builder.functions]
+        facts = parse_facts(e.state.split("Facts: ")[1].splitlines()[0])
+        assert len(e.candidates) <= builder.k + 1 and e.candidates[-1] == "none"
+        if not made_up:  # a rule in force that no candidate is about: the plain choice stands
+            assert any(k.endswith("_in_force") for k in facts)
+            assert e.candidates[e.gold] in builder.functions
+            kinds["rule_without_override"] += 1
+            continue
+        (name,) = made_up
+        rule = re.search(rf"- {name}: Use when: .*?(\w+)_in_force: yes", e.prefix).group(1)
+        in_force = facts.get(f"{rule}_in_force", False)
+        # CountTask results carry no capture/repeat facts, so only the unconditional phrasings fit
+        assert (e.candidates[e.gold] == name) == in_force
+        kinds["override" if in_force else "plain_with_override"] += 1
+    assert min(kinds.values()) >= 10, kinds
+
+
+def test_phrasings_read_the_facts_they_name():
+    facts = {"fog_alert_in_force": True, "capture_available": True, "position_repeated": True}
+    applies = [o.applies("fog_alert", facts) for o in OVERRIDES]
+    needs_no_capture = [o for o in OVERRIDES if "capture_available" in o.uses]
+    assert needs_no_capture and all(not o.applies("fog_alert", facts) for o in needs_no_capture)
+    assert any(applies) and not any(o.applies("curfew", facts) for o in OVERRIDES)
+
+
+def test_made_up_rules_and_names_never_touch_a_real_emergency():
+    real = set(event_kinds())
+    assert real and not real & set(RULES)
+    replies = "".join(p.read_text() for p in (RECORDED_DIR / "pursuit").glob("eq6_*.md"))
+    functions = re.findall(r'"name": "(\w+)",\s*"stages"', replies)
+    assert len(functions) >= 5  # the emergency functions of the recorded replies
+    words = {w for name in real | set(functions) for w in name.split("_")}
+    assert not words & (set(VERBS) | set(NOUNS) | {w for r in RULES for w in r.split("_")})
+
+
+def test_parse_facts_reads_what_facts_text_writes():
+    facts = {"capture_available": False, "position_repeated": True}
+    assert parse_facts(facts_text(facts)) == facts
+    assert parse_facts("[0, 2]") == {}
