@@ -24,6 +24,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
         heldout_episodes=10,
         task_examples=64,
         synthetic_examples=16,
+        override_examples=16,
         heldout_examples=40,
         k=3,
         retriever="bm25",
@@ -41,6 +42,8 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     assert saved["hashes"] == record["hashes"] and len(saved["hashes"]["train_traces"]) == 64
     metrics = record["metrics"]
     assert metrics["retrieval_recall"]["act"]["recall@3"] == 1.0
+    # override examples are scored apart: the held-out accuracy is over the 40 plain examples only
+    assert metrics["heldout_examples"] == 40 and set(metrics["heldout_accuracy_by_stage"]) == {"act", "rule_override"}
     # chance is 1/3 (two functions + none); the tiny model must learn the yes/no fact
     assert metrics["heldout_accuracy"] >= 0.6
     assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.15
@@ -52,3 +55,16 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
         assert policy.metrics()["weights_unchanged"] == 1.0 and policy.metrics()["invalid_calls"] == 0.0
     finally:
         policy.close()
+
+
+def test_the_shipped_recipe_reads_back_as_a_config():
+    from dataclasses import asdict
+
+    from logicdistill.distillation.runs import read_run, shipped_run
+
+    for task in ("pursuit", "blackjack"):
+        saved = read_run(shipped_run(task))["config"]
+        config = DistillConfig.from_dict(saved | {"a_key_from_a_newer_version": 1})
+        fields = asdict(config)
+        shared = {k: v for k, v in saved.items() if k in fields}
+        assert shared and {k: fields[k] for k in shared} == shared

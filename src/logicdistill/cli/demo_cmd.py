@@ -50,11 +50,18 @@ def run(args: argparse.Namespace) -> int:
 
     print("== 2. student")
     if args.retrain:
-        from logicdistill.distillation.pipeline import DistillConfig, distill
+        import dataclasses
 
+        from logicdistill.distillation.pipeline import DistillConfig, distill
+        from logicdistill.distillation.runs import shipped_run
+
+        # the shipped adapter's own recipe, so --retrain reproduces it (same seed: same traces and examples)
+        shipped = shipped_run(task.name)
+        config = DistillConfig.from_dict(read_run(shipped)["config"]) if shipped else DistillConfig()
+        config = dataclasses.replace(config, seed=args.seed)
         run_dir = new_run_dir(task.name, args.seed)
-        print(f"  distilling into {run_dir} (tens of minutes on a 2-core CPU)")
-        distill(task, DistillConfig(seed=args.seed), run_dir)
+        print(f"  distilling into {run_dir} with the shipped recipe (tens of minutes on a 2-core CPU)")
+        distill(task, config, run_dir)
     else:
         run_dir = latest_run(task.name)
         if run_dir is None:

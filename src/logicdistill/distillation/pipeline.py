@@ -50,6 +50,12 @@ class DistillConfig:
     shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
+        """A config from a run.json ``config`` (keys this version does not know are ignored)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
 
 def gather(
     task: Task,
