@@ -141,3 +141,21 @@ def test_loss_through_shared_first_tokens_has_the_brute_force_gradient():
     assert float(fast.detach()) == pytest.approx(float(brute.detach()), rel=1e-5)
     for a, b in zip(torch.autograd.grad(brute, params), torch.autograd.grad(fast, params), strict=True):
         assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_lr_decay_leaves_the_first_epoch_alone_and_slows_the_next(tmp_path):
+    examples = door_examples(8, seed=4)
+
+    def lora_after(tmp, epochs: int, decay: float, stop: int | None = None) -> dict[str, torch.Tensor]:
+        student = tiny_student(0)
+        cfg = TrainConfig(lr=1e-2, lr_decay=decay, epochs=epochs, batch_size=4, checkpoint_every=100)
+        train_lora(student, examples, cfg, tmp, progress=False, stop_after_steps=stop)
+        return _lora_state(student)
+
+    one_epoch = lora_after(tmp_path / "a", 1, 1.0)
+    decayed_first = lora_after(tmp_path / "b", 2, 0.5, stop=2)  # 2 steps = the first epoch
+    constant, decayed = lora_after(tmp_path / "c", 2, 1.0), lora_after(tmp_path / "d", 2, 0.5)
+    for key in one_epoch:  # epoch 0 runs at lr whatever the decay: a 1-epoch run's checkpoint is a valid start
+        assert torch.allclose(one_epoch[key], decayed_first[key], atol=1e-7), key
+    moved = lambda state: sum(float((state[k] - one_epoch[k]).abs().sum()) for k in state)  # noqa: E731
+    assert 0 < moved(decayed) < moved(constant)  # the second epoch moved the weights less at half the lr

@@ -46,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--heldout-examples", type=int, default=d.heldout_examples, help="held-out examples to score")
     p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--lr", type=float, default=d.lr, help="learning rate of the first epoch")
+    p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="each epoch's lr: the last one's x this")
     p.add_argument("--lora-r", type=int, default=d.lora_r)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--k", type=int, default=d.k, help="candidates retrieved per stage")
@@ -94,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         embedder=args.embedder,
         epochs=args.epochs,
         lr=args.lr,
+        lr_decay=args.lr_decay,
         lora_r=args.lora_r,
         batch_size=args.batch_size,
     )

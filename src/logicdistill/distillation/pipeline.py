@@ -44,6 +44,7 @@ class DistillConfig:
     embedder: str = "minilm"
     epochs: int = 1
     lr: float = 1e-3
+    lr_decay: float = 1.0  # learning rate of epoch e: lr * lr_decay**e
     lora_r: int = 8
     batch_size: int = 4
     repeat_rare: bool = False  # repeat traces of rare choices up to an even share (tried: hurt, see notes)
@@ -138,6 +139,7 @@ def distill(
         seed=config.seed,
         epochs=config.epochs,
         lr=config.lr,
+        lr_decay=config.lr_decay,
         lora_r=config.lora_r,
         lora_alpha=2 * config.lora_r,
         batch_size=config.batch_size,

@@ -42,6 +42,7 @@ class TrainConfig:
     seed: int = 0
     epochs: int = 1
     lr: float = 1e-3
+    lr_decay: float = 1.0  # the learning rate of epoch e is lr * lr_decay**e (epoch 0 runs at lr)
     lora_r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.0
@@ -191,6 +192,7 @@ def train_lora(
     params = [p for p in student.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
     plan = schedule(len(examples), config)
+    steps_per_epoch = len(plan) // config.epochs
     encoded = [student.encode(e) for e in examples]
     state = _load_checkpoint(student, optimizer, out_dir) or {"step": 0, "losses": [], "seconds": 0.0}
     if "rng" in state:
@@ -221,6 +223,8 @@ def train_lora(
                 loss.backward()
                 total += float(loss.detach())
             phase = "update"  # an interrupt from here to the next boundary cannot be checkpointed consistently
+            for group in optimizer.param_groups:
+                group["lr"] = config.lr * config.lr_decay ** (step // steps_per_epoch)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
