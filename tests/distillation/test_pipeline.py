@@ -30,6 +30,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
         retriever="bm25",
         epochs=4,
         lr=5e-3,
+        lr_decay=1.0,
         batch_size=8,
         shuffle_candidates=False,  # a tiny random model cannot learn to read shuffled manuals; the real one does
         repeat_rare=False,
