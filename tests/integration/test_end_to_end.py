@@ -48,7 +48,17 @@ def test_ld_with_the_shipped_adapter_plays_without_invalid_calls(tmp_path):
     assert main(["eval", "--task", "pursuit", "--policy", "ld", "--episodes", "2", "--quiet", "--json", str(path)]) == 0
     metrics = json.loads(path.read_text())["metrics"]
     assert metrics["invalid_calls"] == 0 and metrics["weights_unchanged"] == 1.0
-    assert metrics["selection_accuracy"] >= 0.5  # chance is about 0.375 (1 of 2 in moves, 1 of 4 in choose)
+    # chance is about 0.375 (1 of 2 in moves, 1 of 4 in choose); measured 1.000 over 100 episodes
+    assert metrics["selection_accuracy"] >= 0.9
+
+
+def test_ld_uses_the_functions_of_an_emergency_it_never_saw(tmp_path):
+    path = tmp_path / "dz.json"
+    argv = ["eval", "--task", "pursuit", "--scenario", "danger_zone", "--policy", "ld", "--episodes", "2"]
+    assert main([*argv, "--quiet", "--json", str(path)]) == 0
+    metrics = json.loads(path.read_text())["metrics"]
+    assert metrics["weights_unchanged"] == 1.0 and metrics["new_function_stages"] > 0
+    assert metrics["new_function_choice_rate"] >= 0.9 and metrics["violations"] == 0  # measured 1.0 and 0 (10 eps)
 
 
 def test_short_distillation_from_scratch_learns(tmp_path):
