@@ -19,16 +19,23 @@ class ExampleSet:
     gold_ranks: list[int | None]  # the gold's rank in the retrieved top-K (None: not retrieved)
 
 
+def retrieved_with_gold(builder: CandidateBuilder, trace: StageTrace) -> tuple[list[str], int | None]:
+    """The trace stage's top-K names and the gold's rank among them; a gold the retriever missed replaces the
+    last candidate (or joins a short list), so every training prompt holds its label."""
+    stage = builder.stage_of(trace.stage)
+    names = builder.retrieve(stage, trace.state_text, trace.state_facts, trace.results)
+    if trace.gold in names:
+        return names, names.index(trace.gold) + 1
+    return ([*names[:-1], trace.gold] if len(names) >= builder.k else [*names, trace.gold]), None
+
+
 def trace_examples(builder: CandidateBuilder, traces: list[StageTrace], seed: int, shuffle: bool = True) -> ExampleSet:
-    """One example per trace. A gold the retriever missed replaces the last candidate (and counts as a miss)."""
+    """One example per trace; a gold the retriever missed counts as a miss in ``gold_ranks``."""
     rng = np.random.default_rng([seed, 11])
     examples, ranks = [], []
     for trace in traces:
         stage = builder.stage_of(trace.stage)
-        names = builder.retrieve(stage, trace.state_text, trace.state_facts, trace.results)
-        rank = names.index(trace.gold) + 1 if trace.gold in names else None
-        if rank is None:
-            names = [*names[:-1], trace.gold] if len(names) >= builder.k else [*names, trace.gold]
+        names, rank = retrieved_with_gold(builder, trace)
         ranks.append(rank)
         examples.append(
             builder.example(

@@ -18,6 +18,7 @@ import numpy as np
 
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import manual_line, stage_example
+from logicdistill.distillation.dataset import retrieved_with_gold
 from logicdistill.distillation.traces import StageTrace
 from logicdistill.student.examples import SelectionExample
 
@@ -91,14 +92,11 @@ def override_examples(builder: CandidateBuilder, traces: list[StageTrace], n: in
 
 def _one(builder: CandidateBuilder, trace: StageTrace, rng: np.random.Generator) -> SelectionExample:
     stage = builder.stage_of(trace.stage)
-    names = builder.retrieve(stage, trace.state_text, trace.state_facts, trace.results)
-    if trace.gold not in names:
-        names = [*names[:-1], trace.gold]
+    names, _ = retrieved_with_gold(builder, trace)
     rule = str(rng.choice(RULES))
     roll = rng.random()
-    in_force = roll < 0.55
     with_override = roll < 0.85  # the rest: the rule is in force but no candidate is about it
-    in_force = in_force or not with_override
+    in_force = roll < 0.55 or not with_override
     facts = dict(trace.state_facts) | ({f"{rule}_in_force": True} if in_force else {})
     candidates = [(n, manual_line(builder.functions[n])) for n in names]
     gold = trace.gold
