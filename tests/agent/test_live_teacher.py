@@ -5,7 +5,7 @@ import pytest
 from logicdistill.agent.teacher_direct import TeacherDirectPolicy, parse_choice
 from logicdistill.errors import UserError
 from logicdistill.evaluation import play_episode
-from logicdistill.functionbase.build import build_base, default_store
+from logicdistill.teacher.build import build_base, default_store
 from logicdistill.sandbox import Sandbox
 from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.env import PursuitEnv

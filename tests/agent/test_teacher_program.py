@@ -1,6 +1,6 @@
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.evaluation import play_episode
-from logicdistill.functionbase.build import default_store
+from logicdistill.teacher.build import default_store
 from tests.fakes import CountTask
 
 

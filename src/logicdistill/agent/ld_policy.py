@@ -35,6 +35,7 @@ class LDPolicy(Policy):
         k: int | None = None,
         retriever: str | None = None,
         embedder: str | None = None,
+        rule_teacher: Any = None,
     ):
         from logicdistill.student.model import load_student
         from logicdistill.student.training import load_adapter
@@ -49,7 +50,7 @@ class LDPolicy(Policy):
             load_adapter(self.student, adapter_dir(folder))
         self.run_dir = folder
         self.weights_hash = self.student.weights_hash()
-        self.session = FunctionBaseSession(task, teacher, base_root)
+        self.session = FunctionBaseSession(task, teacher, base_root, rule_teacher_spec=rule_teacher)
         self.builder = CandidateBuilder(
             task,
             self.session.base,

@@ -55,10 +55,10 @@ def register_ld_policy(name: str, factory: PolicyFactory) -> None:
 
 # Which command-line options each LD policy takes (eval/play pass only these).
 POLICY_OPTIONS: dict[str, set[str]] = {
-    "teacher-program": {"teacher"},
-    "ld": {"teacher", "run"},
-    "ld-untuned": {"teacher"},
-    "ld-generate": {"teacher", "run"},
+    "teacher-program": {"teacher", "rule_teacher"},
+    "ld": {"teacher", "rule_teacher", "run"},
+    "ld-untuned": {"teacher", "rule_teacher"},
+    "ld-generate": {"teacher", "rule_teacher", "run"},
     "student-direct": set(),
     "student-kd": {"run"},
     "teacher-direct": {"teacher"},

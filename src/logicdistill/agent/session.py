@@ -13,14 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from logicdistill.agent.runtime import FunctionRuntime
-from logicdistill.functionbase.build import adopt_rule, build_base, default_store
 from logicdistill.functionbase.store import BaseVersion
 from logicdistill.tasks.base import RuleEvent, Task
+from logicdistill.teacher.build import adopt_rule, build_base, default_store
 from logicdistill.teacher.teachers import Teacher, make_teacher
-
-
-def eq1_note(teacher: Teacher) -> str:
-    return f"eq1 by {teacher.name}"
 
 
 @dataclass
@@ -34,21 +30,25 @@ class Adoption:
 
 @dataclass
 class FunctionBaseSession:
+    """``teacher_spec`` writes the Eq. 1 base; ``rule_teacher_spec`` (default: the same teacher) answers Eq. 6,
+    so a recorded base can meet a live teacher for new rules."""
+
     task: Task
-    teacher_spec: str | Teacher = "recorded"
+    teacher_spec: str | Teacher | None = "recorded"
     base_root: str | Path | None = None
     sandbox: Any = None
     adoptions: list[Adoption] = field(default_factory=list)
+    rule_teacher_spec: str | Teacher | None = None
 
     def __post_init__(self) -> None:
         from logicdistill.sandbox import Sandbox  # the worker pool starts only when a session does
 
-        spec = self.teacher_spec
-        self.teacher = make_teacher(spec) if isinstance(spec, str) else spec
+        self.teacher = make_teacher(self.teacher_spec)
+        self.rule_teacher = self.teacher if self.rule_teacher_spec is None else make_teacher(self.rule_teacher_spec)
         self.store = default_store(self.task, self.base_root)
         if self.sandbox is None:
             self.sandbox = Sandbox(workers=1)
-        number = self.store.find(eq1_note(self.teacher))
+        number = self.store.find(self.teacher.base_note(self.task))
         base = (
             self.store.version(number) if number else build_base(self.task, self.teacher, self.store, self.sandbox).base
         )
@@ -74,10 +74,10 @@ class FunctionBaseSession:
     def adopt(self, event: RuleEvent, step: int) -> Adoption:
         start = time.perf_counter()
         parent = self.runtime.base
-        note = f"eq6 {event.kind} by {self.teacher.name} on v{parent.number}"
+        note = self.rule_teacher.rule_note(self.task, event, parent)
         number = self.store.find(note)
         if number is None:
-            result = adopt_rule(self.task, self.teacher, self.store, self.sandbox, event, parent=parent, note=note)
+            result = adopt_rule(self.task, self.rule_teacher, self.store, self.sandbox, event, parent=parent, note=note)
             number = result.base.number
         base = self.store.version(number)
         new = sorted(set(base.functions) - set(parent.functions))

@@ -16,9 +16,16 @@ from logicdistill.tasks.base import Policy, Stage, Task
 class TeacherProgramPolicy(Policy):
     name = "teacher-program"
 
-    def __init__(self, task: Task, teacher: Any = "recorded", base_root: str | None = None, session: Any = None):
+    def __init__(
+        self,
+        task: Task,
+        teacher: Any = "recorded",
+        base_root: str | None = None,
+        session: Any = None,
+        rule_teacher: Any = None,
+    ):
         self.task = task
-        self.session = session or FunctionBaseSession(task, teacher, base_root)
+        self.session = session or FunctionBaseSession(task, teacher, base_root, rule_teacher_spec=rule_teacher)
         self.env: Any = None
         self.failed_stages = 0
         self.decisions = 0

@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from logicdistill import __version__
+from logicdistill import __version__, plugins
 from logicdistill.errors import UserError
 
 # Modules that each register their subcommands with ``add_parser(subparsers)``.
@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "logicdistill.cli.sandbox_cmd",
     "logicdistill.cli.distill_cmd",
     "logicdistill.cli.demo_cmd",
+    "logicdistill.cli.check_cmd",
 )
 
 
@@ -27,6 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
         "select and call them.",
     )
     parser.add_argument("--version", action="version", version=f"logicdistill {__version__}")
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE (a module name, or a .py file) that calls register_task / register_event, before the "
+        "command runs; repeatable. Installed plugins (entry points) need no option.",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         importlib.import_module(name).add_parser(subparsers)
@@ -35,10 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Unknown options may be a task's own environment options (``--map`` for pursuit); commands that take
+    # them check them against the task, the others refuse them as argparse would.
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "task_options", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    for module in args.plugin:
+        try:
+            plugins.import_plugin(module)
+        except UserError as err:  # the other tasks still work
+            plugins.warn(str(err))
     try:
         return int(args.func(args) or 0)
     except UserError as err:

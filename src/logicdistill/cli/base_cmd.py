@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from logicdistill.functionbase.build import AdmissionFailed, build_base, check_base, default_store
 from logicdistill.tasks import get_task, task_names
+from logicdistill.teacher.build import AdmissionFailed, build_base, check_base, default_store
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from logicdistill.evaluation import (
     play_episode,
     write_json,
 )
-from logicdistill.tasks import get_task, task_names
+from logicdistill.tasks import Task, get_task, task_names
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,19 +38,50 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--policy", default="optimal", help="policy name; eval takes several, comma-separated (default optimal)"
     )
     p.add_argument("--seed", type=int, default=0, help="base seed; episode i uses seed+i (default 0)")
-    p.add_argument("--map", help="pursuit: a named map, random:SEED or a map file (default: the named-map pool)")
-    p.add_argument("--evader", help="pursuit: evader policy random|greedy|optimal (default optimal)")
-    p.add_argument("--scenario", help="pursuit: an emergency scenario name or file")
-    p.add_argument("--env-arg", action="append", default=[], metavar="KEY=VALUE", help="any other environment argument")
     p.add_argument(
-        "--teacher", help="LD policies: recorded (default) or openai:MODEL[@URL]; teacher-direct needs a live one"
+        "--env-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment argument; a task's own flags (pursuit: --map, --evader, --scenario; see "
+        "`logicdistill tasks`) are accepted too",
     )
+    add_teacher_options(p)
     p.add_argument("--run", help="ld / student-kd: a distilled run folder (default: the latest, else the shipped one)")
+    p.set_defaults(task_options=True)
 
 
-def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Environment arguments from the convenience flags and ``--env-arg KEY=VALUE``."""
-    kwargs: dict[str, Any] = {k: getattr(args, k) for k in ("map", "evader", "scenario") if getattr(args, k)}
+def add_teacher_options(p: argparse.ArgumentParser) -> None:
+    """``--teacher`` (Eq. 1, and Eq. 6 unless ``--rule-teacher`` says otherwise) and ``--rule-teacher``."""
+    p.add_argument(
+        "--teacher",
+        help="recorded (default), recorded:DIR (DIR/<task>/eq1_base.md, eq6_<kind>.md) or openai:MODEL[@URL]; "
+        "teacher-direct needs a live one",
+    )
+    p.add_argument(
+        "--rule-teacher",
+        metavar="SPEC",
+        help="the teacher that answers new rules mid-episode (Eq. 6) alone, in the same forms (default: --teacher)",
+    )
+
+
+def env_kwargs(task: Task, args: argparse.Namespace) -> dict[str, Any]:
+    """Environment arguments from the task's own flags (``--map X``) and ``--env-arg KEY=VALUE``."""
+    kwargs: dict[str, Any] = {}
+    options = task.env_options()
+    extra = list(getattr(args, "extra", []))
+    while extra:
+        flag = extra.pop(0)
+        name, sep, value = flag.partition("=")
+        key = name[2:].replace("-", "_") if name.startswith("--") else ""
+        if key not in options:
+            known = ", ".join(f"--{o.replace('_', '-')}" for o in options) or "none"
+            raise UserError(f"unknown option {name} for task {task.name!r} (its own options: {known})")
+        if not sep:
+            if not extra or extra[0].startswith("--"):
+                raise UserError(f"option {name} needs a value")
+            value = extra.pop(0)
+        kwargs[key] = value
     for item in args.env_arg:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -66,7 +97,7 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UserError("--policy names no policy")
     for name in policies:  # fail on a bad name before any episode is played
         check_policy_name(task, name)
-    kwargs = env_kwargs(args)
+    kwargs = env_kwargs(task, args)
     results = [
         evaluate(task, name, args.episodes, args.seed, kwargs, _policy_options(name, args), progress=not args.quiet)
         for name in policies
@@ -82,16 +113,15 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_play(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     policy = make_policy(task, args.policy, **_policy_options(args.policy, args))
-    env = make_env(task, env_kwargs(args))
+    env = make_env(task, env_kwargs(task, args))
     frames = []
 
     def on_step(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
         print("=== start" if t == 0 else f"--- step {t}: action {_action_text(action)}  reward {reward:+g}")
         if info.get("new_rule"):
             print(f"NEW RULE: {info['new_rule']}")
-        trace = getattr(policy, "last_trace", None)
-        if trace:
-            print(trace)
+        if policy.last_trace:
+            print(policy.last_trace)
         print(task.describe(env))
         if args.render:
             frames.append(task.frame(env))
@@ -99,9 +129,7 @@ def run_play(args: argparse.Namespace) -> int:
     try:
         record = play_episode(task, env, policy, args.seed, on_step=on_step)
     finally:
-        close = getattr(policy, "close", None)
-        if callable(close):
-            close()
+        policy.close()
     print(f"=== episode over after {record.steps} steps, return {record.total_reward:+g}")
     for key, value in record.stats.items():
         print(f"  {key}: {value}")
@@ -114,7 +142,7 @@ def run_play(args: argparse.Namespace) -> int:
 def _policy_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
     from logicdistill.agent.policies import policy_options
 
-    return policy_options(name, {"teacher": args.teacher, "run": args.run})
+    return policy_options(name, {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run})
 
 
 def _action_text(action: Any) -> str:

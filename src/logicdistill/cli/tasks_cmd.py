@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from logicdistill import plugins
+from logicdistill.errors import UserError
 from logicdistill.evaluation import policy_factories
 from logicdistill.tasks import get_task, task_names
 
@@ -15,10 +17,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     for name in task_names():
-        task = get_task(name)
+        try:
+            task = get_task(name)
+        except UserError as err:  # a broken plugin: named, and the other tasks are still listed
+            plugins.warn(str(err))
+            continue
         print(f"{name}: {task.description}")
         print(f"  environment: {task.env_id}")
         print(f"  policies: {', '.join(sorted(policy_factories(task)))}")
+        for option, meaning in task.env_options().items():
+            print(f"  option --{option.replace('_', '-')}: {meaning}")
         if task.stages:
             print(f"  stages ({len(task.stages)} per decision step):")
             for i, stage in enumerate(task.stages, 1):

@@ -25,7 +25,7 @@ from logicdistill.tasks.base import Task
 @dataclass(frozen=True)
 class StageTrace:
     seed: int
-    map: str
+    tag: str  # the task's trace tag (pursuit: the map), see Task.trace_tag
     step: int
     stage: str
     state_text: str
@@ -39,7 +39,7 @@ class ActionTrace:
     """The teacher program's action in a state, by its name (for student-kd: imitation without functions)."""
 
     seed: int
-    map: str
+    tag: str
     step: int
     state_text: str
     state_facts: dict[str, bool]
@@ -69,10 +69,9 @@ def collect_traces(
     for seed in tqdm(seeds, desc=f"traces {task.name}", unit="ep", disable=not progress, leave=False):
         obs, info = env.reset(seed=seed)
         policy.reset(env.unwrapped, seed)
-        done = False
+        done, step = False, 0
         while not done:
-            text, facts = task.state_text(env), task.state_facts(env)
-            step = int(getattr(env.unwrapped, "step_count", len(traces)))
+            text, facts, tag = task.state_text(env), task.state_facts(env), task.trace_tag(env, info)
             action = policy.act(obs, info)
             results: list[tuple[str, str]] = []
             for record in policy.last_records:
@@ -80,7 +79,7 @@ def collect_traces(
                     traces.append(
                         StageTrace(
                             seed,
-                            str(info.get("map", "")),
+                            tag,
                             step,
                             record.stage,
                             text,
@@ -91,11 +90,9 @@ def collect_traces(
                     )
                     results.append((record.stage, result_text(record.result)))
             if actions is not None:
-                actions.append(
-                    ActionTrace(seed, str(info.get("map", "")), step, text, facts, action_name(task, env, action))
-                )
+                actions.append(ActionTrace(seed, tag, step, text, facts, action_name(task, env, action)))
             obs, _, terminated, truncated, info = env.step(action)
-            done = terminated or truncated
+            done, step = terminated or truncated, step + 1
     env.close()
     return traces
 
@@ -106,12 +103,3 @@ def save_traces(traces: list[StageTrace] | list[ActionTrace], path: Path) -> str
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def load_traces(path: Path) -> list[StageTrace]:
-    out = []
-    for line in path.read_text().splitlines():
-        data = json.loads(line)
-        data["results"] = [tuple(r) for r in data["results"]]
-        out.append(StageTrace(**data))
-    return out

@@ -96,14 +96,10 @@ def evaluate(
             records.append(play_episode(task, env, policy, seed + i))
     finally:
         env.close()
-        close = getattr(policy, "close", None)
-        if callable(close):
-            close()
+        policy.close()
     wall = time.perf_counter() - start
     metrics = dict(task.aggregate(records))
-    own = getattr(policy, "metrics", None)
-    if callable(own):
-        metrics.update(own())
+    metrics.update(policy.metrics())
     decisions = sum(r.steps for r in records)
     metrics["decisions_per_s"] = decisions / wall if wall > 0 else float("inf")
     metrics["wall_s"] = wall

@@ -11,13 +11,12 @@ import ast
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from logicdistill.functionbase.function import Function
-
-Caller = Callable[[dict[str, Any]], Any]  # args -> CallResult of this function in the sandbox
+from logicdistill.tasks.base import TaskCheck
 
 
 @dataclass(frozen=True)
@@ -43,22 +42,6 @@ class AdmissionReport:
 
     def reasons(self) -> list[str]:
         return [f"{o.name}: {o.detail}" for o in self.outcomes if not o.ok]
-
-
-@dataclass(frozen=True)
-class TaskCheck:
-    """A task property check: ``run(function, call)`` returns None when it holds, else what went wrong.
-
-    ``call(args)`` runs the function in the sandbox and returns its CallResult. ``stages`` limits the check
-    to functions serving one of those stages (None: every function).
-    """
-
-    name: str
-    run: Callable[[Function, Caller], str | None]
-    stages: tuple[str, ...] | None = None
-
-    def applies_to(self, function: Function) -> bool:
-        return self.stages is None or any(s in self.stages for s in function.manual.stages)
 
 
 def module_id(function: Function) -> str:

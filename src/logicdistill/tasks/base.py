@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -35,6 +36,28 @@ class RuleEvent:
     params: dict[str, Any]
 
 
+# args -> the sandbox's CallResult (``.ok``, ``.value``, ``.kind``, ``.reason``) of the function under check
+Caller = Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class TaskCheck:
+    """A task property check run at admission: ``run(function, call)`` returns None when it holds, else one line
+    saying what went wrong.
+
+    ``function`` is the candidate (``.name``, ``.source``, ``.manual`` with ``.stages`` and ``.examples``);
+    ``call(args)`` runs it in the sandbox. ``stages`` limits the check to functions serving one of those stages
+    (None: every function).
+    """
+
+    name: str
+    run: Callable[[Any, Caller], str | None]
+    stages: tuple[str, ...] | None = None
+
+    def applies_to(self, function: Any) -> bool:
+        return self.stages is None or any(s in self.stages for s in function.manual.stages)
+
+
 @dataclass
 class EpisodeRecord:
     """What one played episode leaves for the metrics (task-specific fields go in ``stats``)."""
@@ -46,7 +69,11 @@ class EpisodeRecord:
 
 
 class Policy(ABC):
-    """Chooses actions. ``reset`` is called at the start of every episode with the episode seed."""
+    """Chooses actions. ``reset`` is called at the start of every episode with the episode seed.
+
+    The runner calls ``metrics()`` once after the last episode (its entries join the task's metrics) and
+    ``close()`` at the end, whatever happened; ``play`` prints ``last_trace`` after every step.
+    """
 
     name: str = "policy"
 
@@ -56,6 +83,18 @@ class Policy(ABC):
     @abstractmethod
     def act(self, observation: Any, info: dict[str, Any]) -> Any:
         """Return an action from the environment's action space."""
+
+    def metrics(self) -> dict[str, float]:
+        """The policy's own metrics over everything it played (e.g. ``selection_accuracy``); none by default."""
+        return {}
+
+    @property
+    def last_trace(self) -> str:
+        """How the last action was decided, as text lines (stage by stage for LD policies); empty by default."""
+        return ""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release workers, files and models."""
 
 
 PolicyFactory = Callable[..., Policy]
@@ -68,6 +107,9 @@ class Task(ABC):
     description: str
     env_id: str
     stages: tuple[Stage, ...] = ()
+    # A folder laid out like the package's recorded teacher (``<recorded_dir>/<task>/eq1_base.md``,
+    # ``eq6_<kind>.md``): a plugin ships its recorded teacher here; ``--teacher recorded`` reads it.
+    recorded_dir: Path | None = None
 
     @abstractmethod
     def rules_text(self) -> str:
@@ -111,9 +153,20 @@ class Task(ABC):
         """The state as the student reads it: short, with the deciding facts as yes/no lines."""
         return self.describe(env)
 
-    def rule_events(self, env: gym.Env, info: dict[str, Any]) -> list[Any]:
-        """The rules (``teacher.teachers.RuleEvent``) arriving with this step's info; none by default."""
+    def rule_events(self, env: gym.Env, info: dict[str, Any]) -> list[RuleEvent]:
+        """The rules arriving with this step's info (Eq. 6 inputs); none by default. A rule's fact, true in
+        ``state_facts`` while it is in force, is named ``<kind>_in_force``."""
         return []
+
+    def env_options(self) -> dict[str, str]:
+        """Environment arguments offered as command-line flags (``--map X`` for ``map``): name -> help line.
+        Every other argument goes through ``--env-arg KEY=VALUE``."""
+        return {}
+
+    def trace_tag(self, env: gym.Env, info: dict[str, Any]) -> str:
+        """A short label stored with each distillation trace (pursuit: the map), for held-out splits; may be
+        empty."""
+        return ""
 
     def action_choices(self, env: gym.Env) -> dict[str, Any]:
         """Every action by a short name, for students that pick raw actions (student-direct, student-kd)."""
@@ -131,8 +184,8 @@ class Task(ABC):
         """Environment arguments for training traces and for held-out traces (e.g. different maps)."""
         return {"train": [{}], "heldout": [{}]}
 
-    def function_checks(self) -> list[Any]:
-        """Task property checks run at admission (see ``functionbase.admission.TaskCheck``)."""
+    def function_checks(self) -> list[TaskCheck]:
+        """Task property checks run at admission."""
         return []
 
     def describe(self, env: gym.Env) -> str:

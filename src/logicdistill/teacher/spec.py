@@ -1,4 +1,5 @@
-"""Teacher spec strings from the command line: ``recorded``, ``openai:MODEL`` or ``openai:MODEL@http://HOST:PORT/v1``."""
+"""Teacher spec strings from the command line: ``recorded``, ``recorded:DIR``, ``openai:MODEL`` or
+``openai:MODEL@http://HOST:PORT/v1``."""
 
 from __future__ import annotations
 
@@ -10,20 +11,22 @@ from urllib.parse import urlparse
 from logicdistill.errors import UserError
 from logicdistill.teacher.client import TeacherClient
 
-ACCEPTED = "'recorded', 'openai:MODEL' or 'openai:MODEL@http://HOST:PORT/v1'"
+ACCEPTED = "'recorded', 'recorded:DIR', 'openai:MODEL' or 'openai:MODEL@http://HOST:PORT/v1'"
 
 
 @dataclass(frozen=True)
 class TeacherSpec:
-    """A parsed teacher spec: ``kind`` is "recorded" or "openai"; ``base_url`` None means the environment's."""
+    """A parsed teacher spec: ``kind`` is "recorded" or "openai"; ``base_url`` None means the environment's;
+    ``folder`` is a recorded teacher's own folder (None: the task's and the package's recorded replies)."""
 
     kind: Literal["recorded", "openai"]
     model: str | None = None
     base_url: str | None = None
+    folder: str | None = None
 
     def __str__(self) -> str:
         if self.kind == "recorded":
-            return "recorded"
+            return f"recorded:{self.folder}" if self.folder else "recorded"
         return f"openai:{self.model}" + (f"@{self.base_url}" if self.base_url else "")
 
 
@@ -32,6 +35,13 @@ def parse_teacher_spec(spec: str) -> TeacherSpec:
     text = spec.strip()
     if text == "recorded":
         return TeacherSpec("recorded")
+    if text.startswith("recorded:"):
+        folder = text[len("recorded:") :].strip()
+        if not folder:
+            raise UserError(f"teacher {spec!r} names no folder: use 'recorded:DIR'")
+        if not os.path.isdir(os.path.expanduser(folder)):
+            raise UserError(f"teacher {spec!r}: {folder} is not a folder (want DIR/<task>/eq1_base.md, eq6_<kind>.md)")
+        return TeacherSpec("recorded", folder=os.path.abspath(os.path.expanduser(folder)))
     kind, sep, rest = text.partition(":")
     if kind != "openai" or not sep:
         raise UserError(f"unknown teacher {spec!r}: use {ACCEPTED}")

@@ -23,11 +23,24 @@ ALLOWED_IMPORTS = "math, itertools, functools, collections, heapq, bisect, typin
 
 
 def rules_hash(task: Task) -> str:
-    return hashlib.sha256(task.rules_text().encode()).hexdigest()[:16]
+    return _digest(task.rules_text())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class Teacher(ABC):
     name: str
+
+    def base_note(self, task: Task) -> str:
+        """The store note of this teacher's Eq. 1 base for the task: a session reuses the version that has it.
+        It changes with the rules text, so edited rules get a new base."""
+        return f"eq1 by {self.name} rules {rules_hash(task)}"
+
+    def rule_note(self, task: Task, event: RuleEvent, parent: BaseVersion) -> str:
+        """The store note of this teacher's Eq. 6 version for ``event`` on ``parent``."""
+        return f"eq6 {event.kind} by {self.name} on v{parent.number} rule {_digest(event.text)}"
 
     @abstractmethod
     def reply_for_base(self, task: Task) -> str:
@@ -58,26 +71,56 @@ def parse_label(reply: str, names: list[str]) -> str | None:
 
 
 class RecordedTeacher(Teacher):
-    """Replays the replies stored in ``recorded/<task>/`` (data, regenerable with a live teacher)."""
+    """Replays replies stored as files (data, regenerable with a live teacher): ``<folder>/<task>/eq1_base.md``
+    and ``<folder>/<task>/eq6_<kind>.md``.
 
-    name = "recorded"
+    The folders searched, in order: ``folder`` (a user's ``--teacher recorded:DIR``), then the task's own
+    ``recorded_dir`` (a plugin ships its replies there), then the package's ``recorded/``. So a user folder may
+    hold only the replies it adds (say, ``eq6`` files for new rules) and the rest comes from where it was.
+    """
 
-    def __init__(self, folder: Path = RECORDED_DIR):
-        self.folder = folder
+    def __init__(self, folder: Path | str | None = None):
+        self.folder = Path(folder) if folder is not None else None
+        self.name = f"recorded:{self.folder}" if self.folder is not None else "recorded"
+
+    def folders(self, task: Task) -> list[Path]:
+        found = [self.folder, task.recorded_dir, RECORDED_DIR]
+        return [Path(f) for i, f in enumerate(found) if f is not None and f not in found[:i]]
+
+    def path(self, task: Task, file: str) -> Path:
+        """The recorded reply ``file`` for the task, from the first folder that has it."""
+        folders = self.folders(task)
+        for folder in folders:
+            path = folder / task.name / file
+            if path.is_file():
+                return path
+        where = ", ".join(str(f / task.name) for f in folders)
+        raise UserError(
+            f"no recorded teacher reply {file} for task {task.name!r} (looked in {where}): "
+            "put one there, or use a live teacher (--teacher / --rule-teacher openai:MODEL)"
+        )
 
     def _read(self, task: Task, file: str) -> str:
-        path = self.folder / task.name / file
-        if not path.is_file():
-            raise UserError(
-                f"no recorded teacher output {path.name} for task {task.name!r}: use --teacher openai:MODEL"
-            )
-        return path.read_text(encoding="utf-8")
+        path = self.path(task, file)
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UserError(f"cannot read recorded teacher reply {path}: {err}") from None
 
     def reply_for_base(self, task: Task) -> str:
         return self._read(task, "eq1_base.md")
 
     def reply_for_emergency(self, task: Task, event: RuleEvent, base: BaseVersion) -> str:
         return self._read(task, f"eq6_{event.kind}.md")
+
+    # A recorded reply is known before it is parsed, so its hash tells two folders' bases apart.
+    def base_note(self, task: Task) -> str:
+        return f"{super().base_note(task)} reply {_digest(self.reply_for_base(task))}"
+
+    def rule_note(self, task: Task, event: RuleEvent, parent: BaseVersion) -> str:
+        # The reply does not depend on the rule's text or parameters: one version per kind and parent.
+        reply = _digest(self.reply_for_emergency(task, event, parent))
+        return f"eq6 {event.kind} by {self.name} on v{parent.number} reply {reply}"
 
 
 class LiveTeacher(Teacher):
@@ -136,7 +179,9 @@ class LiveTeacher(Teacher):
         return self._ask(prompt, False, task)
 
 
-def make_teacher(spec: str) -> Teacher:
-    """``recorded`` or ``openai:MODEL[@URL]``."""
-    parsed = parse_teacher_spec(spec)
-    return RecordedTeacher() if parsed.kind == "recorded" else LiveTeacher(spec)
+def make_teacher(spec: str | Teacher | None) -> Teacher:
+    """``recorded``, ``recorded:DIR`` or ``openai:MODEL[@URL]`` (a Teacher passes through; None: recorded)."""
+    if isinstance(spec, Teacher):
+        return spec
+    parsed = parse_teacher_spec(spec or "recorded")
+    return RecordedTeacher(parsed.folder) if parsed.kind == "recorded" else LiveTeacher(spec)

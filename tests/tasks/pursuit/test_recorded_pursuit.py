@@ -3,7 +3,7 @@
 import pytest
 
 from logicdistill.evaluation import evaluate
-from logicdistill.functionbase.build import admit_draft
+from logicdistill.teacher.build import admit_draft
 from logicdistill.sandbox import Sandbox
 from logicdistill.tasks import get_task
 from logicdistill.tasks.base import RuleEvent
@@ -22,14 +22,14 @@ def test_every_recorded_reply_parses_and_is_admitted(task):
     base = teacher.write_base(task)
     assert [s.name for s in base.stages] == [s.name for s in task.stages]
     with Sandbox(workers=1) as sandbox:
-        reports = admit_draft(task, base, sandbox, "recorded", [])
+        reports = admit_draft(task, base, sandbox, [])
         assert all(r.ok for r in reports)
         names = {f.name for f in base.functions}
         for kind in KINDS:
             event = RuleEvent(kind, "rule", f"{kind}_in_force", {})
             draft = teacher.write_emergency(task, event, None)
             assert draft.program and "select_function" in draft.program
-            assert all(r.ok for r in admit_draft(task, draft, sandbox, "recorded", list(base.functions)))
+            assert all(r.ok for r in admit_draft(task, draft, sandbox, list(base.functions)))
             new = {f.name for f in draft.functions}
             assert new and not new & names  # Eq. 6 adds functions, it does not replace the base
             assert all(any(stage in f.manual.stages for stage in ("moves", "choose")) for f in draft.functions)

@@ -12,9 +12,7 @@ import re
 from typing import Any
 
 from logicdistill.errors import UserError
-from logicdistill.functionbase.admission import Caller, TaskCheck
-from logicdistill.functionbase.function import Function
-from logicdistill.tasks.base import Stage
+from logicdistill.tasks.base import Caller, Stage, TaskCheck
 from logicdistill.tasks.blackjack import dp
 from logicdistill.tasks.blackjack.env import InvalidActionError, card_name
 
@@ -73,7 +71,7 @@ def action_from_result(result: Any) -> int:
     return value
 
 
-def state_domain(function: Function) -> tuple[bool, ...]:
+def state_domain(function: Any) -> tuple[bool, ...]:
     """The usable_ace values a function serves, read from its "when to use" (both when it names neither or both)."""
     named = {m.lower() in ("yes", "true") for m in _USABLE_ACE.findall(function.manual.when_to_use)}
     return tuple(sorted(named)) if len(named) == 1 else (False, True)
@@ -90,7 +88,7 @@ def sample_states(usable_values: tuple[bool, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def _results(function: Function, call: Caller, states: list[dict[str, Any]]) -> tuple[list[Any], str | None]:
+def _results(function: Any, call: Caller, states: list[dict[str, Any]]) -> tuple[list[Any], str | None]:
     """Each state's result, or the first failure as a message."""
     arg = function.manual.params[0].name if function.manual.params else "state"
     values = []
@@ -106,7 +104,7 @@ def _is_action(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int) and value in (dp.STICK, dp.HIT)
 
 
-def _check_actions(function: Function, call: Caller) -> str | None:
+def _check_actions(function: Any, call: Caller) -> str | None:
     states = sample_states(state_domain(function))
     values, problem = _results(function, call, states)
     if problem:
@@ -115,7 +113,7 @@ def _check_actions(function: Function, call: Caller) -> str | None:
     return None if bad is None else f"on {bad[0]} returned {bad[1]!r}, not 0 (stick) or 1 (hit)"
 
 
-def _check_expected(function: Function, call: Caller, states: list[dict[str, Any]], want: int, what: str) -> str | None:
+def _check_expected(function: Any, call: Caller, states: list[dict[str, Any]], want: int, what: str) -> str | None:
     if not states:
         return None
     values, problem = _results(function, call, states)
@@ -125,14 +123,14 @@ def _check_expected(function: Function, call: Caller, states: list[dict[str, Any
     return None if wrong is None else f"{what}, but on {wrong[0]} it returned {wrong[1]!r}"
 
 
-def _check_sticks_on_21(function: Function, call: Caller) -> str | None:
+def _check_sticks_on_21(function: Any, call: Caller) -> str | None:
     states = [
         {"player_sum": 21, "dealer_card": d, "usable_ace": u} for u in state_domain(function) for d in range(1, 11)
     ]
     return _check_expected(function, call, states, dp.STICK, "a total of 21 must stick (a hit can only lose)")
 
 
-def _check_hits_low_hard(function: Function, call: Caller) -> str | None:
+def _check_hits_low_hard(function: Any, call: Caller) -> str | None:
     if False not in state_domain(function):
         return None
     states = [{"player_sum": s, "dealer_card": d, "usable_ace": False} for s in (4, 7, 11) for d in range(1, 11)]

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from logicdistill import plugins
 from logicdistill.errors import FormatError, UserError
 from logicdistill.tasks.pursuit.maps import GridMap
 from logicdistill.tasks.pursuit.rules import STAY, Cell, move
@@ -197,28 +198,52 @@ class EvaderSprint(EmergencyEvent):
 
 
 _EVENTS: dict[str, type[EmergencyEvent]] = {}
+_plugins_loaded = False
 
 
 def register_event(kind: str, cls: type[EmergencyEvent]) -> None:
     """Let scenario files use ``kind`` for events of class ``cls`` (a subclass of EmergencyEvent)."""
     if not (isinstance(cls, type) and issubclass(cls, EmergencyEvent)):
         raise UserError(f"event class for {kind!r} must subclass EmergencyEvent, got {cls!r}")
+    if not isinstance(kind, str) or not kind.isidentifier():
+        raise UserError(f"event kind {kind!r} of {cls.__name__} must be a name like 'flood_zone'")
     _EVENTS[kind] = cls
 
 
+def _load_plugins() -> None:
+    """Register the installed ``logicdistill.events`` entry points once; a broken one is named and skipped."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for ep in plugins.entry_points(plugins.EVENT_GROUP):
+        try:
+            cls = plugins.load_entry_point(ep)
+            register_event(getattr(cls, "kind", ep.name), cls)
+        except UserError as err:
+            plugins.warn(f"event plugin {ep.name!r}: {err}")
+
+
 def event_kinds() -> list[str]:
+    _load_plugins()
     return sorted(_EVENTS)
 
 
 def make_event(kind: str, step: int, params: Mapping[str, Any] | None = None) -> EmergencyEvent:
     """The event of a registered ``kind`` arriving at ``step``; FormatError for an unknown kind or bad params."""
+    _load_plugins()
     if not isinstance(kind, str) or kind not in _EVENTS:
         raise FormatError(f"unknown event kind {kind!r}: choose one of {', '.join(event_kinds())}")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise FormatError(f"event {kind!r}: step must be an integer >= 0, got {step!r}")
     if not isinstance(params or {}, Mapping):
         raise FormatError(f"event {kind!r}: params must be an object, got {params!r}")
-    return _EVENTS[kind].from_params(step, dict(params or {}))
+    try:
+        return _EVENTS[kind].from_params(step, dict(params or {}))
+    except (FormatError, UserError):
+        raise
+    except Exception as err:  # a plugin event's own validation: one line, never a traceback
+        raise FormatError(f"event {kind!r}: bad params {dict(params or {})!r} ({plugins.one_line(err)})") from None
 
 
 for _cls in (DangerZone, SlowedPursuer, EvaderSprint):

@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from logicdistill.functionbase.admission import Caller, TaskCheck
-from logicdistill.functionbase.function import Function
+from logicdistill.tasks.base import Caller, TaskCheck
 
 ALL_MOVES = [list(m) for m in product(range(5), repeat=2)]
 
@@ -38,7 +37,7 @@ def _is_joint_move(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(isinstance(a, int) and 0 <= a < 5 for a in value)
 
 
-def _moves_are_joint_actions(function: Function, call: Caller) -> str | None:
+def _moves_are_joint_actions(function: Any, call: Caller) -> str | None:
     for state in sample_states():
         result = call({"state": state})
         if not result.ok:
@@ -53,7 +52,7 @@ def _moves_are_joint_actions(function: Function, call: Caller) -> str | None:
     return None
 
 
-def _choice_is_allowed(function: Function, call: Caller) -> str | None:
+def _choice_is_allowed(function: Any, call: Caller) -> str | None:
     rng = np.random.default_rng(1)
     for state in sample_states():
         subset = [ALL_MOVES[i] for i in sorted(rng.choice(25, size=int(rng.integers(1, 26)), replace=False))]

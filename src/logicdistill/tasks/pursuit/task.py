@@ -69,6 +69,17 @@ class PursuitTask(Task):
         kwargs.pop("scenario", None)
         return gym.make(self.env_id, **kwargs)
 
+    def env_options(self) -> dict[str, str]:
+        return {
+            "map": "a named map, random:SEED or a map file (default: the named-map pool)",
+            "evader": "the evader: random, greedy, optimal (default) or llm",
+            "scenario": "an emergency scenario: a shipped name or a JSON file",
+        }
+
+    def trace_tag(self, env: gym.Env, info: dict[str, Any]) -> str:
+        """The map an episode was played on (held-out traces come from maps never trained on)."""
+        return str(info.get("map", ""))
+
     # -- Logic Distillation --------------------------------------------------------------------------------
     def state_format(self) -> str:
         return ld_state.STATE_FORMAT

@@ -39,7 +39,7 @@ def default_store(task: Task, root: str | Path | None = None) -> FunctionBaseSto
     return FunctionBaseStore(Path(root) / task.name if root else paths.cache_dir("bases") / task.name)
 
 
-def admit_draft(task: Task, draft: Draft, sandbox: Any, teacher: str, existing: list) -> list[AdmissionReport]:
+def admit_draft(task: Task, draft: Draft, sandbox: Any, existing: list) -> list[AdmissionReport]:
     """Admission reports for every function of the draft (checked against each other and ``existing``)."""
     checks = task.function_checks()
     peers = list(existing) + list(draft.functions)
@@ -58,10 +58,10 @@ def build_base(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: 
         raise AdmissionFailed(
             [], f"the teacher's stages {[s.name for s in draft.stages]} differ from the task's {declared}"
         )
-    reports = admit_draft(task, draft, sandbox, teacher.name, [])
+    reports = admit_draft(task, draft, sandbox, [])
     functions = {f.name: _stamped(f, teacher, task, reports) for f in draft.functions}
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
-    base = store.commit(draft.stages, functions, draft.program, note=f"eq1 by {teacher.name}", flags=flags)
+    base = store.commit(draft.stages, functions, draft.program, note=teacher.base_note(task), flags=flags)
     return BuildResult(base, reports)
 
 
@@ -77,10 +77,10 @@ def adopt_rule(
     """Eq. 6: a new rule -> new functions (and program), admitted and added to ``parent`` (default: current)."""
     base = parent or store.require_current(task.name)
     draft = teacher.write_emergency(task, event, base)
-    reports = admit_draft(task, draft, sandbox, teacher.name, list(base.functions.values()))
+    reports = admit_draft(task, draft, sandbox, list(base.functions.values()))
     functions = [_stamped(f, teacher, task, reports) for f in draft.functions]
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
-    note = note or f"eq6 {event.kind} by {teacher.name} on v{base.number}"
+    note = note or teacher.rule_note(task, event, base)
     new = store.extend(functions, draft.program, note=note, flags=flags, parent=base)
     return BuildResult(new, reports)
 
