@@ -20,10 +20,8 @@ from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.distillation.dataset import trace_examples
-from logicdistill.distillation.runs import adapter_dir, read_run, resolve_run
 from logicdistill.distillation.traces import collect_traces
-from logicdistill.student.model import load_student
-from logicdistill.student.training import load_adapter
+from logicdistill.student.runs import resolve_run
 from logicdistill.tasks import get_task
 
 
@@ -35,18 +33,15 @@ def main() -> None:
     args = ap.parse_args()
 
     task = get_task("pursuit")
-    folder = resolve_run(task.name, args.run)
-    record = read_run(folder)
+    record = resolve_run(task.name, args.run)
     session = FunctionBaseSession(task)
     policy = TeacherProgramPolicy(task, session=session)
     traces = collect_traces(task, policy, range(900, 904), {"map": "rooms"}, progress=False)
     policy.close()
-    config = record["config"]
-    builder = CandidateBuilder(task, session.base, config["k"], config["retriever"], config["embedder"])
+    builder = CandidateBuilder(task, session.base, record.k, record.retriever, record.embedder)
     examples = trace_examples(builder, traces[: args.states], seed=0, shuffle=False).examples
 
-    student = load_student(config["student"])
-    load_adapter(student, adapter_dir(folder))
+    student = record.load_student()
     student.select_batch(examples[:2])  # warm up
 
     rows = []

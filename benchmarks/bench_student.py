@@ -18,7 +18,7 @@ import time
 import torch
 
 from logicdistill.student.examples import make_example
-from logicdistill.student.model import load_student
+from logicdistill.student.loading import load_student
 
 RULES = (
     "Two pursuers chase one evader on a 10 by 10 grid. Each step every pursuer moves up, down, left, right or "

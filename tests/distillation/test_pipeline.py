@@ -1,9 +1,8 @@
-import json
-
 from logicdistill.agent.ld_policy import LDPolicy
 from logicdistill.distillation.pipeline import DistillConfig, distill
 from logicdistill.distillation.synthetic import synthetic_examples
 from logicdistill.evaluation import play_episode
+from logicdistill.student.runs import DistilledStudent
 from logicdistill.student.tiny import tiny_student
 from tests.fakes import CountTask
 
@@ -39,9 +38,10 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     record = distill(
         task, config, out, progress=False, student=tiny_student(0), teacher=recorded, base_root=tmp_path / "b"
     )
-    saved = json.loads((out / "run.json").read_text())
-    assert saved["hashes"] == record["hashes"] and len(saved["hashes"]["train_traces"]) == 64
-    metrics = record["metrics"]
+    saved = DistilledStudent.load(out)
+    assert saved == record and len(saved.extra["hashes"]["train_traces"]) == 64
+    assert saved.base_fingerprint is not None and saved.k == 3 and saved.retriever == "bm25"
+    metrics = record.metrics
     assert metrics["retrieval_recall"]["act"]["recall@3"] == 1.0
     # override examples are scored apart: the held-out accuracy is over the 40 plain examples only
     assert metrics["heldout_examples"] == 40 and set(metrics["heldout_accuracy_by_stage"]) == {"act", "rule_override"}
@@ -61,10 +61,10 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
 def test_the_shipped_recipe_reads_back_as_a_config():
     from dataclasses import asdict
 
-    from logicdistill.distillation.runs import read_run, shipped_run
+    from logicdistill.student.runs import shipped_run
 
     for task in ("pursuit", "blackjack"):
-        saved = read_run(shipped_run(task))["config"]
+        saved = DistilledStudent.load(shipped_run(task)).config
         config = DistillConfig.from_dict(saved | {"a_key_from_a_newer_version": 1})
         fields = asdict(config)
         shared = {k: v for k, v in saved.items() if k in fields}

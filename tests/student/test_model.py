@@ -8,7 +8,7 @@ import pytest
 from logicdistill.errors import UserError
 from logicdistill.student import default
 from logicdistill.student.examples import make_example
-from logicdistill.student.model import load_student
+from logicdistill.student.loading import load_student
 from logicdistill.student.tiny import tiny_student
 
 MANUALS = [("open_door", "use when the door is yes."), ("wait", "use when the door is no."), ("none", "no rule")]

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from logicdistill.agent.prompting import facts_text
-from logicdistill.distillation.runs import adapter_dir, read_run, resolve_run
 from logicdistill.student.examples import SelectionExample, make_example
+from logicdistill.student.runs import resolve_run
 from logicdistill.tasks.base import Policy, Task
 
 ACT_STAGE = "act: the action to take now"
@@ -30,16 +30,18 @@ def action_example(
 
 class DirectPolicy(Policy):
     def __init__(self, task: Task, tuned: bool = False, run: str | None = None, student: Any = None):
-        from logicdistill.student.model import load_student
+        from logicdistill.student.loading import load_student
         from logicdistill.student.training import load_adapter
 
         self.task = task
         self.name = "student-kd" if tuned else "student-direct"
-        folder = resolve_run(f"{task.name}-kd", run) if tuned else None
-        config = read_run(folder).get("config", {}) if folder else {}
-        self.student = student or load_student(config.get("student", "default"))
-        if folder is not None:
-            load_adapter(self.student, adapter_dir(folder))
+        record = resolve_run(f"{task.name}-kd", run) if tuned else None
+        if student is None:
+            self.student = record.load_student() if record else load_student("default")
+        else:
+            self.student = student
+            if record is not None:
+                load_adapter(self.student, record.adapter_dir)
         self.env: Any = None
         self.entropies: list[float] = []
         self.teacher_agree = 0

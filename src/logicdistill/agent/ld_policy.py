@@ -16,7 +16,9 @@ from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import NONE, result_text
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.stages import StageRecord, run_stages
-from logicdistill.distillation.runs import adapter_dir, read_run, resolve_run
+from logicdistill.functionbase.fingerprint import base_fingerprint
+from logicdistill.student.runs import resolve_run
+from logicdistill.student.training import load_adapter
 from logicdistill.tasks.base import Policy, Stage, Task
 
 
@@ -37,26 +39,26 @@ class LDPolicy(Policy):
         embedder: str | None = None,
         rule_teacher: Any = None,
     ):
-        from logicdistill.student.model import load_student
-        from logicdistill.student.training import load_adapter
+        from logicdistill.student.loading import load_student
 
         self.task, self.mode, self.tuned = task, mode, tuned
-        config: dict[str, Any] = {}
-        folder = resolve_run(task.name, run) if tuned else None
-        if folder is not None:
-            config = read_run(folder).get("config", {})
-        self.student = student or load_student(config.get("student", "default"))
-        if folder is not None:
-            load_adapter(self.student, adapter_dir(folder))
-        self.run_dir = folder
+        self.run = resolve_run(task.name, run) if tuned else None
+        if student is not None:
+            self.student = student
+            if self.run is not None:
+                load_adapter(self.student, self.run.adapter_dir)
+        else:
+            self.student = self.run.load_student() if self.run else load_student("default")
         self.weights_hash = self.student.weights_hash()
         self.session = FunctionBaseSession(task, teacher, base_root, rule_teacher_spec=rule_teacher)
+        if self.run is not None:
+            self.run.check_base(base_fingerprint(self.session.base))
         self.builder = CandidateBuilder(
             task,
             self.session.base,
-            k or config.get("k", 4),
-            retriever or config.get("retriever", "fused"),
-            embedder or config.get("embedder", "minilm"),
+            k or (self.run.k if self.run else 4),
+            retriever or (self.run.retriever if self.run else "fused"),
+            embedder or (self.run.embedder if self.run else "minilm"),
         )
         self.env: Any = None
         self.last_records: list[StageRecord] = []

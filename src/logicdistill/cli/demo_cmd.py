@@ -26,14 +26,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", default="danger_zone", help="the emergency scenario (default danger_zone)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="logicdistill-demo", help="report folder (default ./logicdistill-demo)")
+    p.add_argument(
+        "--rule-teacher",
+        metavar="SPEC",
+        help="who answers the emergency's new rule (Eq. 6): recorded (default), recorded:DIR or openai:MODEL[@URL]",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from logicdistill.agent.session import FunctionBaseSession
-    from logicdistill.distillation.runs import latest_run, new_run_dir, read_run
     from logicdistill.errors import UserError
     from logicdistill.evaluation.plots import bar_chart
+    from logicdistill.student.runs import DistilledStudent, latest_run, new_run_dir, shipped_run
 
     start = time.perf_counter()
     out = Path(args.out)
@@ -53,11 +58,10 @@ def run(args: argparse.Namespace) -> int:
         import dataclasses
 
         from logicdistill.distillation.pipeline import DistillConfig, distill
-        from logicdistill.distillation.runs import shipped_run
 
         # the shipped adapter's own recipe, so --retrain reproduces it (same seed: same traces and examples)
         shipped = shipped_run(task.name)
-        config = DistillConfig.from_dict(read_run(shipped)["config"]) if shipped else DistillConfig()
+        config = DistillConfig.from_dict(DistilledStudent.load(shipped).config) if shipped else DistillConfig()
         config = dataclasses.replace(config, seed=args.seed)
         run_dir = new_run_dir(task.name, args.seed)
         print(f"  distilling into {run_dir} with the shipped recipe (tens of minutes on a 2-core CPU)")
@@ -66,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         run_dir = latest_run(task.name)
         if run_dir is None:
             raise UserError("no distilled student is shipped or saved; run `logicdistill demo --retrain`")
-    record = read_run(run_dir)
-    m = record["metrics"]
+    m = DistilledStudent.load(run_dir).metrics
     print(
         f"  run {run_dir}: held-out selection accuracy {m['heldout_accuracy']:.3f}, "
         f"trained in {m['train_seconds'] / 60:.1f} min"
@@ -80,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         results.append(evaluate(task, name, args.episodes, args.seed, {}, options))
     print(format_table(results, reference="optimal"))
 
+    rule_teacher = {"rule_teacher": args.rule_teacher} if args.rule_teacher else {}
     print(f"== 4. emergency {args.scenario!r}: a new rule mid-episode, new functions, no retraining")
     emergency = [
         evaluate(
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             args.emergency_episodes,
             args.seed,
             {"scenario": args.scenario},
-            {"run": str(run_dir)} if name == "ld" else {},
+            ({"run": str(run_dir)} if name == "ld" else {}) | rule_teacher,
         )
         for name in ("teacher-program", "ld")
     ]
@@ -102,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         for metric in ("capture_rate", "optimal_ratio", "selection_accuracy")
     ]
     gif = out / "ld_episode.gif"
-    policy = make_policy(task, "ld", run=str(run_dir))
+    policy = make_policy(task, "ld", run=str(run_dir), **rule_teacher)
     env = make_env(task, {"scenario": args.scenario})
     frames = []
     try:

@@ -33,7 +33,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "rerun with the same --out to resume an interrupted run",
     )
     p.add_argument("--seed", type=int, default=d.seed, help="seed of traces, sampling and training")
-    p.add_argument("--teacher", default=d.teacher, help="recorded or openai:MODEL[@URL] (for the function base)")
+    p.add_argument(
+        "--teacher",
+        default=d.teacher,
+        help="recorded, recorded:DIR or openai:MODEL[@URL]: writes the function base; a live teacher is also asked "
+        "for one label per training trace (the count is printed before it starts)",
+    )
+    p.add_argument("--rule-teacher", metavar="SPEC", help="answers new rules (Eq. 6) alone (default: --teacher)")
     p.add_argument("--train-episodes", type=int, default=d.train_episodes, help="teacher episodes per training env")
     p.add_argument("--heldout-episodes", type=int, default=d.heldout_episodes, help="episodes per held-out env")
     p.add_argument("--task-examples", type=int, default=d.task_examples, help="training examples from task traces")
@@ -59,8 +65,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from logicdistill.distillation.pipeline import DistillConfig, distill
-    from logicdistill.distillation.runs import new_run_dir
     from logicdistill.errors import UserError
+    from logicdistill.student.runs import new_run_dir
 
     task = get_task(args.task)
     if not task.stages:
@@ -83,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         kind=args.kind,
         student=args.student,
         teacher=args.teacher,
+        rule_teacher=args.rule_teacher,
         seed=args.seed,
         train_episodes=args.train_episodes,
         heldout_episodes=args.heldout_episodes,
@@ -102,8 +109,7 @@ def run(args: argparse.Namespace) -> int:
     run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
     out = Path(args.out) if args.out else new_run_dir(run_name, args.seed)
     print(f"run folder: {out} (rerun with --out {out} to resume)")
-    record = distill(task, config, out, progress=not args.quiet)
-    m = record["metrics"]
+    m = distill(task, config, out, progress=not args.quiet).metrics
     print(
         f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
     )

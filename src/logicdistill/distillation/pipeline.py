@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import facts_text, manual_line
@@ -20,7 +20,8 @@ from logicdistill.distillation.dataset import balanced_sample, trace_examples
 from logicdistill.distillation.overrides import override_examples
 from logicdistill.distillation.synthetic import synthetic_examples
 from logicdistill.distillation.traces import ActionTrace, StageTrace, collect_traces, save_traces
-from logicdistill.functionbase.store import write_atomic
+from logicdistill.functionbase.fingerprint import base_fingerprint
+from logicdistill.student.runs import DistilledStudent
 from logicdistill.tasks.base import Task
 
 HELDOUT_SEED_OFFSET = 100_000  # held-out episodes never share a seed with training episodes
@@ -32,6 +33,7 @@ class DistillConfig:
     kind: str = "ld"  # "ld": select functions; "kd": imitate the teacher's actions (the student-kd baseline)
     student: str = "default"
     teacher: str = "recorded"
+    rule_teacher: str | None = None  # answers new rules (Eq. 6) if an episode meets one; None: the teacher
     seed: int = 0
     # The defaults are the recipe of the shipped pursuit adapter (shipped/pursuit/run.json).
     train_episodes: int = 400  # per training environment (stalls are rare: many episodes give enough of them)
@@ -84,17 +86,17 @@ def distill(
     student: Any = None,
     teacher: Any = None,
     base_root: Path | None = None,
-) -> dict[str, Any]:
+) -> DistilledStudent:
     """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json).
 
     ``student``, ``teacher`` and ``base_root`` override the config's student and teacher (tests use a tiny
     student and a recorded teacher of their own)."""
-    from logicdistill.student.model import load_student
+    from logicdistill.student.loading import load_student
     from logicdistill.student.training import TrainConfig, evaluate, examples_digest, train_lora
 
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    session = FunctionBaseSession(task, teacher or config.teacher, base_root)
+    session = FunctionBaseSession(task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher)
     policy = TeacherProgramPolicy(task, session=session)
     kd = config.kind == "kd"
     train_actions: list[ActionTrace] | None = [] if kd else None
@@ -127,7 +129,7 @@ def distill(
         examples, heldout, groups, info = _kd_examples(task, config, train_actions, heldout_actions)
     else:
         examples, heldout, groups, info = _ld_examples(
-            task, config, base, train_traces, heldout_traces, session.teacher
+            task, config, base, train_traces, heldout_traces, session.teacher, progress
         )
     hashes["examples"] = examples_digest(examples)
 
@@ -151,18 +153,24 @@ def distill(
     picks = student.select_batch(heldout)
     hits = [p.index == e.gold for p, e in zip(picks, heldout, strict=True)]
     plain_hits = [h for h, keep in zip(hits, plain, strict=True) if keep]
-    record = {
-        "task": task.name,
-        "kind": config.kind,
-        "student": config.student,
-        "command": _command(),
-        "config": asdict(config),
-        "base_version": base.number,
-        "functions": sorted(base.functions),
-        "hashes": hashes,
-        "weights_hash": weights_hash,
-        "adapter_hash": student.adapter_hash(),
-        "metrics": {
+    record = DistilledStudent(
+        task=task.name,
+        kind=config.kind,
+        student=config.student,
+        k=config.k,
+        retriever=config.retriever,
+        embedder=config.embedder,
+        base_fingerprint=base_fingerprint(base),
+        config=asdict(config),
+        extra={
+            "command": _command(),
+            "base_version": base.number,
+            "functions": sorted(base.functions),
+            "hashes": hashes,
+            "weights_hash": weights_hash,
+            "adapter_hash": student.adapter_hash(),
+        },
+        metrics={
             "heldout_accuracy_before": before,
             "heldout_accuracy": float(np.mean(plain_hits)) if plain_hits else float("nan"),
             "heldout_accuracy_by_stage": _by_group(hits, groups),
@@ -174,17 +182,25 @@ def distill(
             **info,
             "wall_seconds": time.perf_counter() - start,
         },
-    }
-    write_atomic(out_dir / "run.json", json.dumps(record, indent=2) + "\n")
+    )
+    record.save(out_dir)
     return record
 
 
 def _ld_examples(
-    task: Task, config: DistillConfig, base: Any, train: list[StageTrace], heldout: list[StageTrace], teacher: Any
+    task: Task,
+    config: DistillConfig,
+    base: Any,
+    train: list[StageTrace],
+    heldout: list[StageTrace],
+    teacher: Any,
+    progress: bool = False,
 ):
     builder = CandidateBuilder(task, base, config.k, config.retriever, config.embedder)
     train_sample = balanced_sample(train, config.task_examples, config.seed, repeat_rare=config.repeat_rare)
-    sample, agreement = teacher_labels(task, teacher, builder, train_sample)
+    if teacher.asks_labels:
+        _say(progress, f"asking the teacher {teacher.name} for {len(train_sample)} labels: one request per trace")
+    sample, agreement = teacher_labels(task, teacher, builder, train_sample, progress)
     train_set = trace_examples(builder, sample, config.seed, shuffle=config.shuffle_candidates)
     held = balanced_sample(heldout, config.heldout_examples, config.seed + 1)
     held_set = trace_examples(builder, held, config.seed + 1)
@@ -208,11 +224,14 @@ def _ld_examples(
     return examples, held_examples, groups, info
 
 
-def teacher_labels(task: Task, teacher: Any, builder: CandidateBuilder, traces: list[StageTrace]):
+def teacher_labels(
+    task: Task, teacher: Any, builder: CandidateBuilder, traces: list[StageTrace], progress: bool = False
+):
     """Relabel traces with a live teacher's own per-state choices (Eq. 3 labels); the recorded teacher has none,
     so its usage program's choices stand. Returns the traces and the teacher's agreement with its program."""
     labelled, agree, asked = [], 0, 0
-    for trace in traces:
+    bar = tqdm(traces, desc="teacher labels", unit="req", disable=not (progress and teacher.asks_labels), leave=False)
+    for trace in bar:
         names = [n for n in sorted(builder.active) if trace.stage in builder.functions[n].manual.stages]
         manuals = [(n, manual_line(builder.functions[n])) for n in names]
         previous = trace.results[-1][1] if trace.results else ""

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import UserError
 from .examples import CandidateTrie, ChatFormat, SelectionExample, candidate_token_ids, prompt_ids
 from .scoring import PrefixKV, Selection, candidate_log_probs, compute_prefix_kv, greedy_generate, to_selection
 
@@ -184,32 +183,3 @@ def _canonical(name: str) -> str:
     """A parameter name as the bare base model calls it (strip PEFT's wrapper prefixes)."""
     name = name.removeprefix("base_model.model.")
     return name.replace(".base_layer.", ".")
-
-
-def load_student(name: str = "default", device: str = "cpu", dtype: torch.dtype | None = None) -> Student:
-    """Load a student: ``"default"`` (embedded SmolLM2-135M-Instruct), ``"tiny"`` (random test model), or a
-    Hugging Face id / local folder. Raises UserError when it cannot be loaded."""
-    if name == "tiny":
-        from .tiny import tiny_student
-
-        return tiny_student(0)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if name == "default":
-        from .default import converted_dir
-
-        source, label = str(converted_dir()), "default"
-    else:
-        source, label = name, name
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype or torch.float32)
-    except UserError:
-        raise
-    except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ... for a bad name or folder
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot load student model {name!r}: {first}") from exc
-    try:
-        return Student(model, tokenizer, name=label, device=device)
-    except (RuntimeError, AssertionError) as exc:
-        raise UserError(f"cannot put student model {name!r} on device {device!r}: {exc}") from exc

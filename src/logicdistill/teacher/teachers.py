@@ -32,6 +32,7 @@ def _digest(text: str) -> str:
 
 class Teacher(ABC):
     name: str
+    asks_labels = False  # whether label_selection asks someone (one request per trace in distillation)
 
     def base_note(self, task: Task) -> str:
         """The store note of this teacher's Eq. 1 base for the task: a session reuses the version that has it.
@@ -125,6 +126,8 @@ class RecordedTeacher(Teacher):
 
 class LiveTeacher(Teacher):
     """Asks an OpenAI-compatible endpoint; every exchange is cached on disk, parse errors are repaired."""
+
+    asks_labels = True
 
     def __init__(self, spec: str, cache_dir: Path | None = None, max_repairs: int = 3):
         self.client = make_client(spec, cache_dir=cache_dir)

@@ -3,10 +3,10 @@
 import pytest
 
 from logicdistill.evaluation import evaluate
-from logicdistill.teacher.build import admit_draft
 from logicdistill.sandbox import Sandbox
 from logicdistill.tasks import get_task
 from logicdistill.tasks.base import RuleEvent
+from logicdistill.teacher.build import admit_draft
 from logicdistill.teacher.teachers import RecordedTeacher
 
 KINDS = ("danger_zone", "slowed_pursuer", "evader_sprint")

@@ -1,0 +1,132 @@
+"""Distilled students on disk: the typed run record (``run.json``) and where runs live.
+
+A run folder holds ``run.json`` (this record), ``traces/`` and ``train/adapter`` (the LoRA adapter). The
+shipped run of a task lies in the package (``shipped/<task>``), so ``logicdistill demo`` evaluates at once;
+a run you distil yourself is newer and wins. A record saves, loads and checks itself: a run whose function
+base differs from the one it meets is named in one warning line (its student learned other manuals).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from logicdistill import paths, plugins
+from logicdistill.errors import FormatError, UserError
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped"
+RECORD = "run.json"
+
+
+@dataclass
+class DistilledStudent:
+    """What ``distill`` made: which student, how it was tuned and on which function base, and how it scored."""
+
+    task: str
+    kind: str  # "ld": selects functions; "kd": imitates actions (the student-kd baseline)
+    student: str  # the base model: "default", "tiny" or a Hugging Face id / folder
+    k: int  # candidates per stage it was trained with
+    retriever: str
+    embedder: str
+    base_fingerprint: str | None  # functionbase.fingerprint of the base it was trained on (None: unknown)
+    config: dict[str, Any] = field(default_factory=dict)  # the whole DistillConfig
+    metrics: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # command, hashes, base_version, functions, ...
+    folder: Path | None = field(default=None, compare=False)
+
+    @property
+    def adapter_dir(self) -> Path:
+        if self.folder is None:
+            raise UserError("this run record was never saved, so it has no adapter")
+        for candidate in (self.folder / "adapter", self.folder / "train" / "adapter"):
+            if (candidate / "adapter_config.json").is_file():
+                return candidate
+        raise UserError(f"run {self.folder} has no LoRA adapter (no adapter/adapter_config.json)")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("extra", "folder")}
+        return {**self.extra, **data}
+
+    def save(self, folder: Path) -> Path:
+        from logicdistill.functionbase.store import write_atomic
+
+        self.folder = Path(folder)
+        write_atomic(self.folder / RECORD, json.dumps(self.to_dict(), indent=2) + "\n")
+        return self.folder / RECORD
+
+    @classmethod
+    def load(cls, folder: Path | str) -> DistilledStudent:
+        """The record in ``folder``; a UserError of one line when it is missing or malformed."""
+        folder = Path(folder)
+        path = folder / RECORD
+        if not path.is_file():
+            raise UserError(f"{folder} is not a finished run folder (no {RECORD})")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise TypeError("the record is not a JSON object")
+            config = data.get("config") or {}
+            known = {f.name for f in dataclasses.fields(cls)} - {"extra", "folder"}
+            return cls(
+                task=str(data["task"]),
+                kind=str(data.get("kind", "ld")),
+                student=str(data.get("student", config.get("student", "default"))),
+                k=int(data.get("k", config.get("k", 4))),
+                retriever=str(data.get("retriever", config.get("retriever", "fused"))),
+                embedder=str(data.get("embedder", config.get("embedder", "minilm"))),
+                base_fingerprint=data.get("base_fingerprint"),
+                config=dict(config),
+                metrics=dict(data.get("metrics") or {}),
+                extra={k: v for k, v in data.items() if k not in known},
+                folder=folder,
+            )
+        except (OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
+            raise FormatError(f"{path} is not a readable run record: {plugins.one_line(err)}") from None
+
+    def check_base(self, fingerprint: str) -> bool:
+        """Whether the run was trained on this function base; warns in one line when it was not."""
+        if self.base_fingerprint is None or self.base_fingerprint == fingerprint:
+            return True
+        plugins.warn(
+            f"run {self.folder} was distilled on function base {self.base_fingerprint}, but the base in use is "
+            f"{fingerprint}: its student may choose worse (distil again for this base)"
+        )
+        return False
+
+    def load_student(self, device: str = "cpu") -> Any:
+        """The base student with this run's adapter."""
+        from logicdistill.student.loading import load_student
+        from logicdistill.student.training import load_adapter
+
+        student = load_student(self.student, device=device)
+        load_adapter(student, self.adapter_dir)
+        return student
+
+
+def new_run_dir(task: str, seed: int) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return paths.cache_dir("runs", task) / f"{stamp}-seed{seed}"
+
+
+def shipped_run(task: str) -> Path | None:
+    folder = SHIPPED_DIR / task
+    return folder if (folder / RECORD).is_file() else None
+
+
+def latest_run(task: str) -> Path | None:
+    """The newest finished run of the task under the home's ``runs/``, else the shipped one."""
+    root = paths.home() / "runs" / task
+    finished = sorted(p for p in root.glob("*") if (p / RECORD).is_file()) if root.is_dir() else []
+    return finished[-1] if finished else shipped_run(task)
+
+
+def resolve_run(task: str, run: str | Path | None) -> DistilledStudent:
+    """The run named by ``--run``, else the task's latest (or shipped) run."""
+    folder = Path(run) if run else latest_run(task)
+    if folder is None:
+        raise UserError(f"no distilled run for {task!r}: run `logicdistill distill --task {task}` first")
+    return DistilledStudent.load(folder)

@@ -1,0 +1,58 @@
+"""The typed run record: saves and loads itself, refuses a malformed file in one line, warns on another base."""
+
+import json
+
+import pytest
+
+from logicdistill.errors import UserError
+from logicdistill.student.runs import DistilledStudent, shipped_run
+
+
+def _record() -> DistilledStudent:
+    return DistilledStudent("count", "ld", "tiny", 3, "bm25", "hashing", "abc123", {"seed": 1}, {"acc": 0.5})
+
+
+def test_round_trip(tmp_path):
+    record = _record()
+    record.extra["hashes"] = {"train_traces": "x"}
+    record.save(tmp_path)
+    loaded = DistilledStudent.load(tmp_path)
+    assert loaded == record and loaded.folder == tmp_path and loaded.extra["hashes"] == {"train_traces": "x"}
+
+
+@pytest.mark.parametrize("text", ["{", "[]", '{"kind": "ld"}', '{"task": "t", "k": "many"}', "\x00\xff"])
+def test_malformed_record_is_one_line(tmp_path, text):
+    (tmp_path / "run.json").write_bytes(text.encode("latin-1"))
+    with pytest.raises(UserError) as err:
+        DistilledStudent.load(tmp_path)
+    assert "not a readable run record" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_record_and_adapter_are_named(tmp_path):
+    with pytest.raises(UserError, match="not a finished run folder"):
+        DistilledStudent.load(tmp_path)
+    _record().save(tmp_path)
+    with pytest.raises(UserError, match="has no LoRA adapter"):
+        _ = DistilledStudent.load(tmp_path).adapter_dir
+
+
+def test_other_base_warns_once_in_one_line(tmp_path, capsys):
+    record = _record()
+    record.save(tmp_path)
+    assert record.check_base("abc123") is True and capsys.readouterr().err == ""
+    assert record.check_base("fff000") is False
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "abc123" in err and "fff000" in err
+
+
+def test_old_records_without_typed_fields_still_load():
+    """The shipped runs predate the typed fields: they come from the config."""
+    for task in ("pursuit", "blackjack"):
+        record = DistilledStudent.load(shipped_run(task))
+        assert record.task == task and record.k == record.config["k"] and record.adapter_dir.is_dir()
+
+
+def test_saved_json_has_the_spec_fields(tmp_path):
+    _record().save(tmp_path)
+    data = json.loads((tmp_path / "run.json").read_text())
+    assert {"task", "kind", "student", "k", "retriever", "embedder", "base_fingerprint", "config"} <= set(data)
