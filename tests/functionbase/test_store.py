@@ -39,10 +39,10 @@ def test_crash_mid_write_leaves_previous_version(tmp_path, monkeypatch):
 
     real = store_module.write_atomic
 
-    def crash_on_current(path, text):
+    def crash_on_current(path, text, **kwargs):
         if path.name == "CURRENT":
             raise OSError("disk full")
-        real(path, text)
+        real(path, text, **kwargs)
 
     monkeypatch.setattr(store_module, "write_atomic", crash_on_current)
     with pytest.raises(OSError):
