@@ -60,8 +60,8 @@ def main() -> None:
     sel_entropy = statistics.mean(o.entropy_bits for o in rows[0][2])
     gen_entropy = statistics.mean(o[1] for o in rows[2][2])
     gold_hits = sum(o.index == e.gold for o, e in zip(rows[0][2], examples, strict=True)) / len(examples)
-    m = record["metrics"]
-    print(f"run: {folder}")
+    m = record.metrics
+    print(f"run: {record.folder}")
     print(
         f"distillation: {m['train_examples']} examples, {m['train_steps']} steps, train {m['train_seconds']:.0f} s, "
         f"whole run {m['wall_seconds']:.0f} s, held-out accuracy {m['heldout_accuracy']:.3f}"

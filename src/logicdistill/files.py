@@ -12,11 +12,12 @@ from pathlib import Path
 _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK}
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, exclusive: bool = False) -> None:
+def write_atomic(path: str | Path, data: str | bytes, *, exclusive: bool = False, durable: bool = True) -> None:
     """Write ``data`` (text is UTF-8) to ``path`` via a synced temp file in the same folder, then rename.
 
     Readers see the old file or the new one, whole. ``exclusive``: never replace an existing file; raise
     FileExistsError instead (how a version number is claimed). The temp file is removed on any failure.
+    ``durable=False`` skips the fsyncs: for caches written often, where a file lost in a power cut is recomputed.
     """
     path = Path(path)
     raw = data.encode() if isinstance(data, str) else data
@@ -26,7 +27,8 @@ def write_atomic(path: str | Path, data: str | bytes, *, exclusive: bool = False
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         if not exclusive:
             os.replace(tmp, path)
         else:
@@ -40,7 +42,8 @@ def write_atomic(path: str | Path, data: str | bytes, *, exclusive: bool = False
                 _write_new(path, raw)
     finally:
         Path(tmp).unlink(missing_ok=True)  # after os.replace it is already gone
-    _sync_folder(path.parent)
+    if durable:
+        _sync_folder(path.parent)
 
 
 def _write_new(path: Path, raw: bytes) -> None:

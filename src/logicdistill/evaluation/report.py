@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from logicdistill.evaluation.runner import EvalResult
+from logicdistill.files import write_atomic
 
 
 def result_dict(result: EvalResult) -> dict[str, Any]:
@@ -26,13 +25,7 @@ def result_dict(result: EvalResult) -> dict[str, Any]:
 def write_json(results: list[EvalResult], path: str | Path) -> None:
     """One object for one policy, a list of them for several; written atomically."""
     data: Any = result_dict(results[0]) if len(results) == 1 else [result_dict(r) for r in results]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 # Metrics whose ratio to the reference policy is worth printing next to the value.
@@ -69,10 +62,6 @@ def format_table(results: list[EvalResult], reference: str | None = None) -> str
     first = results[0]
     out.append(f"task={first.task} episodes={first.episodes} seeds={first.seed}..{first.seed + first.episodes - 1}")
     return "\n".join(out)
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _fmt(value: Any) -> str:

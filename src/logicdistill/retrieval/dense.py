@@ -10,9 +10,8 @@ n-grams for tests. Document embeddings are cached in memory and on disk under
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import re
-import tempfile
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
@@ -23,6 +22,7 @@ import numpy as np
 
 from logicdistill import paths
 from logicdistill.errors import UserError
+from logicdistill.files import write_atomic
 from logicdistill.retrieval.base import Hit, check_k, tokenize, top_hits
 
 _INSTALL_HINT = "install the retriever extras: pip install -e '.[ml]'"
@@ -79,15 +79,12 @@ class EmbeddingCache:
         self._memory[key] = vector
         if not self.disk:
             return
-        target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        buffer = io.BytesIO()
+        np.save(buffer, vector, allow_pickle=False)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, vector, allow_pickle=False)
-            os.replace(tmp, target)
+            write_atomic(self._file(key), buffer.getvalue(), durable=False)
         except OSError:
-            Path(tmp).unlink(missing_ok=True)  # the cache is an optimisation: a failed write loses nothing
+            pass  # the cache is an optimisation: a failed write loses nothing
 
     def embed(self, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Vectors for ``texts``, calling ``encode`` once on the distinct texts not cached yet."""

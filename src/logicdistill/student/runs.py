@@ -17,6 +17,7 @@ from typing import Any
 
 from logicdistill import paths, plugins
 from logicdistill.errors import FormatError, UserError
+from logicdistill.files import write_atomic
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped"
 RECORD = "run.json"
@@ -52,8 +53,6 @@ class DistilledStudent:
         return {**self.extra, **data}
 
     def save(self, folder: Path) -> Path:
-        from logicdistill.functionbase.store import write_atomic
-
         self.folder = Path(folder)
         write_atomic(self.folder / RECORD, json.dumps(self.to_dict(), indent=2) + "\n")
         return self.folder / RECORD

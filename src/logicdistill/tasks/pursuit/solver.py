@@ -17,8 +17,7 @@ the process.
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from logicdistill.errors import UserError
+from logicdistill.files import write_atomic
 from logicdistill.paths import cache_dir as default_cache_dir
 from logicdistill.tasks.pursuit.maps import GridMap
 from logicdistill.tasks.pursuit.rules import Cell
@@ -206,17 +206,11 @@ def _load(path: Path, grid: GridMap) -> tuple[np.ndarray, int] | None:
 
 
 def _save(path: Path, grid: GridMap, t_star: np.ndarray, passes: int) -> None:
-    """Write atomically (temp file, then os.replace) so readers never see half a file."""
+    """Write atomically so readers never see half a file."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, t_star=t_star, passes=passes, map_text=grid.to_text(), version=_CACHE_VERSION)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, t_star=t_star, passes=passes, map_text=grid.to_text(), version=_CACHE_VERSION)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, buffer.getvalue())
     except OSError as exc:  # the solution is still good; only the cache is lost
         warnings.warn(f"could not write solver cache {path}: {exc}", stacklevel=3)
 
