@@ -12,7 +12,7 @@ import pytest
 from logicdistill.errors import FormatError, UserError
 from logicdistill.tasks.pursuit.emergencies import EmergencyEvent, register_event
 from logicdistill.tasks.pursuit.env import PursuitEmergencyEnv, PursuitEnv
-from logicdistill.tasks.pursuit.evaders import register_evader
+from logicdistill.tasks.pursuit.evader_registry import register_evader
 from logicdistill.tasks.pursuit.rules import STAY
 from logicdistill.tasks.pursuit.scenarios import load_scenario, parse_scenario, scenario_names
 

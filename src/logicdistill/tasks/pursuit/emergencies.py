@@ -16,15 +16,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from logicdistill import plugins
 from logicdistill.errors import FormatError, UserError
 from logicdistill.tasks.pursuit.maps import GridMap
 from logicdistill.tasks.pursuit.rules import STAY, Cell, move
 
-if TYPE_CHECKING:
-    from logicdistill.tasks.pursuit.env import PursuitEnv
+PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
+
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from gymnasium import spaces
 from logicdistill.errors import UserError
 from logicdistill.tasks.pursuit import render
 from logicdistill.tasks.pursuit.emergencies import EmergencyEvent
-from logicdistill.tasks.pursuit.evaders import EvaderPolicy, make_evader, solution_for
+from logicdistill.tasks.pursuit.evader_registry import make_evader
+from logicdistill.tasks.pursuit.evaders import EvaderPolicy, solution_for
 from logicdistill.tasks.pursuit.maps import NAMED_MAPS, GridMap, load_map
 from logicdistill.tasks.pursuit.rules import ACTIONS, Cell, move, move_pursuers, pursuer_captures
 from logicdistill.tasks.pursuit.scenarios import Scenario, load_scenario

@@ -8,17 +8,16 @@ its own cell already updated by the first move.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from logicdistill.errors import UserError
 from logicdistill.tasks.pursuit.rules import ACTIONS, move
 
-if TYPE_CHECKING:
-    from logicdistill.tasks.pursuit.env import PursuitEnv
-    from logicdistill.tasks.pursuit.solver import PursuitSolution
+PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
+PursuitSolution = Any  # tasks.pursuit.solver.PursuitSolution, loaded late (numpy tables)
+
 
 
 class EvaderPolicy(ABC):
@@ -92,27 +91,3 @@ def solution_for(grid: Any) -> PursuitSolution:
     from logicdistill.tasks.pursuit.solver import solve  # imported late: the solver loads numpy tables
 
     return solve(grid)
-
-
-EvaderFactory = Callable[..., EvaderPolicy]
-_EVADERS: dict[str, EvaderFactory] = {"random": RandomEvader, "greedy": GreedyEvader, "optimal": OptimalEvader}
-
-
-def register_evader(name: str, factory: EvaderFactory) -> None:
-    """Make ``PursuitEnv(evader=name)`` build its evader with ``factory(**options)``."""
-    _EVADERS[name] = factory
-
-
-def evader_names() -> list[str]:
-    return sorted([*_EVADERS, "llm"])
-
-
-def make_evader(name: str, **options: Any) -> EvaderPolicy:
-    """A new evader policy by registered name (``llm:openai:MODEL[@URL]`` for an LLM evader)."""
-    if name == "llm" or name.startswith("llm:"):
-        from logicdistill.tasks.pursuit.llm_evader import LLMEvader
-
-        return LLMEvader(spec=name[4:] or None, **options)
-    if name not in _EVADERS:
-        raise UserError(f"unknown evader {name!r}: choose one of {', '.join(evader_names())}")
-    return _EVADERS[name](**options)

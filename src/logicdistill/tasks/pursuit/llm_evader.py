@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from logicdistill.errors import UserError
 from logicdistill.tasks.pursuit.evaders import EvaderPolicy, GreedyEvader
 from logicdistill.tasks.pursuit.render import ascii_frame
-from logicdistill.tasks.pursuit.rules import ACTIONS, move
+from logicdistill.tasks.pursuit.rules import ACTIONS, RULES_TEXT, move
 
-if TYPE_CHECKING:
-    from logicdistill.tasks.pursuit.env import PursuitEnv
+PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
+
 
 
 class LLMEvader(EvaderPolicy):
@@ -34,7 +34,6 @@ class LLMEvader(EvaderPolicy):
         self.invalid_replies = 0
 
     def act(self, env: PursuitEnv, index: int) -> int:
-        from logicdistill.tasks.pursuit.task import RULES_TEXT
         from logicdistill.teacher.prompts import render_prompt
 
         here = env.evaders[index]

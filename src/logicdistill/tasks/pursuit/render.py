@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -16,8 +16,9 @@ from PIL import Image, ImageDraw, ImageFont
 from logicdistill.errors import UserError
 from logicdistill.tasks.pursuit.rules import Cell
 
-if TYPE_CHECKING:
-    from logicdistill.tasks.pursuit.env import PursuitEnv, Snapshot
+PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
+Snapshot = Any  # tasks.pursuit.env.Snapshot, likewise
+
 
 _COLORS = {
     "free": (250, 250, 245),
