@@ -15,9 +15,9 @@ from functools import cache
 from typing import Any
 
 import gymnasium as gym
-
 from logicdistill.functionbase.admission import Caller, TaskCheck, results_equal
 from logicdistill.functionbase.function import Function
+
 from logicdistill_taxi.env import DROPOFF, ENV_ID, PICKUP
 from logicdistill_taxi.state import IN_TAXI, state_for
 
@@ -111,7 +111,8 @@ def _check_route(function: Function, call: Caller) -> str | None:
         return None
     riding = fact_domain(function, "passenger_in_taxi")
     states = [s for s in _states(riding) if not target_result(s)["at_target"]]
-    return _first_failure(function, call, states, _shortening_moves, "away from the target a move must shorten the route")
+    what = "away from the target a move must shorten the route"
+    return _first_failure(function, call, states, _shortening_moves, what)
 
 
 def _check_stop(function: Function, call: Caller) -> str | None:
@@ -119,7 +120,8 @@ def _check_stop(function: Function, call: Caller) -> str | None:
         return None
     states = [s for s in _states(fact_domain(function, "passenger_in_taxi")) if target_result(s)["at_target"]]
     want = lambda s: [DROPOFF if s["passenger_in_taxi"] else PICKUP]  # noqa: E731
-    return _first_failure(function, call, states, want, "on the target a waiting passenger is picked up, a rider dropped off")
+    what = "on the target a waiting passenger is picked up, a rider dropped off"
+    return _first_failure(function, call, states, want, what)
 
 
 def _short(state: dict[str, Any]) -> str:

@@ -24,11 +24,13 @@ ACTION_NAMES = ("south", "north", "east", "west", "pickup", "dropoff")
 SOUTH, NORTH, EAST, WEST, PICKUP, DROPOFF = range(6)
 
 
-class DecisionLog(gym.Wrapper):
+class DecisionLog(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Adds ``state``, ``action_taken`` and ``agrees`` (with the exact oracle) to every step's info."""
 
     def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
+        # Recording the (no) arguments lets env.spec rebuild the wrapped env, as gymnasium's checker does.
+        gym.utils.RecordConstructorArgs.__init__(self)
+        gym.Wrapper.__init__(self, env)
         self._state: int | None = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 from logicdistill.errors import UserError
 
 GAMMA = 1.0
@@ -93,4 +92,3 @@ def solution_for(env: Any) -> Solution:
     if taxi not in _SOLVED:
         _SOLVED[taxi] = solve(taxi.P)
     return _SOLVED[taxi]
-

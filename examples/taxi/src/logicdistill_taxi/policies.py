@@ -6,8 +6,8 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
 from logicdistill.tasks.base import Policy
+
 from logicdistill_taxi import oracle
 from logicdistill_taxi.env import DROPOFF, EAST, NORTH, PICKUP, SOUTH, WEST
 from logicdistill_taxi.state import IN_TAXI

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
-
 from logicdistill.errors import UserError
 from logicdistill.tasks.base import Stage
+
 from logicdistill_taxi.env import ACTION_NAMES
 
 STOP_NAMES = ("R", "G", "Y", "B")
@@ -25,11 +25,13 @@ class InvalidActionError(UserError, ValueError):
     """A last-stage result that stands for no Taxi action."""
 
 
+# The target stage's result, as the stage layout promises it to the act stage.
+TARGET_RESULT = (
+    'where the taxi must go now: {"target": [row, col], "stop": name, "passenger_in_taxi": bool, "at_target": bool}'
+)
+
 STAGES: tuple[Stage, ...] = (
-    Stage(
-        "target",
-        'where the taxi must go now: {"target": [row, col], "stop": name, "passenger_in_taxi": bool, "at_target": bool}',
-    ),
+    Stage("target", TARGET_RESULT),
     Stage("act", "the action: 0 south, 1 north, 2 east, 3 west, 4 pickup, 5 dropoff"),
 )
 
@@ -102,9 +104,11 @@ def state_text(env: gym.Env) -> str:
     """The state for student prompts: cells in words and the fact as ``passenger_in_taxi: yes/no``."""
     row, col, passenger, destination = decode(env)
     where = "rides in the taxi" if passenger == IN_TAXI else f"waits at stop {_stop_text(env, passenger)}"
+    fact = "yes" if passenger == IN_TAXI else "no"
     return (
-        f"The taxi is at row {row}, col {col}. The passenger {where} and wants to go to {_stop_text(env, destination)}.\n"
-        f"passenger_in_taxi: {'yes' if passenger == IN_TAXI else 'no'}"
+        f"The taxi is at row {row}, col {col}. "
+        f"The passenger {where} and wants to go to {_stop_text(env, destination)}.\n"
+        f"passenger_in_taxi: {fact}"
     )
 
 
@@ -122,5 +126,7 @@ def action_from_result(result: Any) -> int:
     """The action an act result stands for: 0..5 (or a dict with an ``action`` field holding one)."""
     value = result.get("action") if isinstance(result, dict) else result
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(ACTION_NAMES):
-        raise InvalidActionError(f"the act stage must return an action 0..5 ({', '.join(ACTION_NAMES)}), got {result!r}")
+        raise InvalidActionError(
+            f"the act stage must return an action 0..5 ({', '.join(ACTION_NAMES)}), got {result!r}"
+        )
     return value

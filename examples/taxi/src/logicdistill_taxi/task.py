@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-
 from logicdistill.errors import UserError
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
+
 from logicdistill_taxi import checks, oracle, state
 from logicdistill_taxi.env import ACTION_NAMES, ENV_ID, SOUTH, make_taxi
 from logicdistill_taxi.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
@@ -167,4 +167,3 @@ class TaxiTask(Task):
 
     def describe(self, env: gym.Env) -> str:
         return state.describe(env)
-
