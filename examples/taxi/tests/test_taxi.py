@@ -14,10 +14,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from logicdistill.evaluation import evaluate, policy_factories
 from logicdistill.functionbase.admission import admit
-from logicdistill.functionbase.build import build_base, default_store
 from logicdistill.functionbase.function import Function, Manual, Param
 from logicdistill.sandbox import Sandbox
 from logicdistill.tasks import get_task, register_task
+from logicdistill.teacher.build import build_base, default_store
 from logicdistill.teacher.teachers import RecordedTeacher
 
 from logicdistill_taxi import TaxiTask, oracle

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from logicdistill.functionbase.function import Function
-from logicdistill.tasks.base import TaskCheck
+from logicdistill.tasks.base import Caller, TaskCheck, results_equal  # noqa: F401 - Caller: re-exported
 
 
 @dataclass(frozen=True)
@@ -78,24 +77,6 @@ def admit(
             outcomes.append(CheckOutcome(check.name, problem is None, problem or ""))
     twin = near_duplicate(function, existing)
     return AdmissionReport(function.name, tuple(outcomes), twin)
-
-
-def results_equal(got: Any, want: Any, tol: float = 1e-6) -> bool:
-    """Equal as JSON data (tuples are lists), floats within ``tol``."""
-    got, want = json.loads(json.dumps(got)), json.loads(json.dumps(want))
-    return _equal(got, want, tol)
-
-
-def _equal(a: Any, b: Any, tol: float) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[k], b[k], tol) for k in a)
-    return a == b
 
 
 def near_duplicate(function: Function, existing: Iterable[Function], threshold: float = 0.9) -> str | None:

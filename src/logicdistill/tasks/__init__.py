@@ -11,10 +11,22 @@ from typing import Any
 
 from logicdistill import plugins
 from logicdistill.errors import UserError
-from logicdistill.tasks.base import EpisodeRecord, Policy, RuleEvent, Stage, Task, TaskCheck
+from logicdistill.tasks.base import (
+    Caller,
+    EpisodeRecord,
+    Policy,
+    PolicyFactory,
+    RuleEvent,
+    Stage,
+    Task,
+    TaskCheck,
+    results_equal,
+)
 
 __all__ = [
+    "Caller",
     "EpisodeRecord",
+    "PolicyFactory",
     "Policy",
     "RuleEvent",
     "Stage",
@@ -23,6 +35,7 @@ __all__ = [
     "get_task",
     "register_event",
     "register_task",
+    "results_equal",
     "task_names",
     "unregister_task",
 ]

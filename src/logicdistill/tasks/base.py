@@ -7,6 +7,8 @@ adds a task by subclassing :class:`Task` and calling :func:`logicdistill.tasks.r
 
 from __future__ import annotations
 
+import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,24 @@ class TaskCheck:
 
     def applies_to(self, function: Any) -> bool:
         return self.stages is None or any(s in self.stages for s in function.manual.stages)
+
+
+def results_equal(got: Any, want: Any, tol: float = 1e-6) -> bool:
+    """Equal as JSON data (tuples are lists), floats within ``tol``."""
+    got, want = json.loads(json.dumps(got)), json.loads(json.dumps(want))
+    return _equal(got, want, tol)
+
+
+def _equal(a: Any, b: Any, tol: float) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k], tol) for k in a)
+    return a == b
 
 
 @dataclass

@@ -15,8 +15,7 @@ from functools import cache
 from typing import Any
 
 import gymnasium as gym
-from logicdistill.functionbase.admission import Caller, TaskCheck, results_equal
-from logicdistill.functionbase.function import Function
+from logicdistill.tasks import Caller, TaskCheck, results_equal
 
 from logicdistill_taxi.env import DROPOFF, ENV_ID, PICKUP
 from logicdistill_taxi.state import IN_TAXI, state_for
@@ -30,7 +29,7 @@ def _taxi() -> Any:
     return gym.make(ENV_ID).unwrapped
 
 
-def fact_domain(function: Function, fact: str) -> tuple[bool, ...]:
+def fact_domain(function: Any, fact: str) -> tuple[bool, ...]:
     """The values of ``fact`` a function serves, read from its "when to use" (both when it names neither or both)."""
     found = re.findall(rf"{fact}\s*[:=]\s*(yes|no|true|false)", function.manual.when_to_use, re.IGNORECASE)
     named = {value.lower() in ("yes", "true") for value in found}
@@ -75,11 +74,11 @@ def _states(riding_values: tuple[bool, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def _args(function: Function, state: dict[str, Any]) -> dict[str, Any]:
+def _args(function: Any, state: dict[str, Any]) -> dict[str, Any]:
     return {p.name: state if p.type == "state" else target_result(state) for p in function.manual.params}
 
 
-def _first_failure(function: Function, call: Caller, states: list[dict[str, Any]], want: Any, what: str) -> str | None:
+def _first_failure(function: Any, call: Caller, states: list[dict[str, Any]], want: Any, what: str) -> str | None:
     """None when ``call`` gives ``want(state)`` (a set of right answers) on every state, else the first miss."""
     for state in states:
         result = call(_args(function, state))
@@ -90,7 +89,7 @@ def _first_failure(function: Function, call: Caller, states: list[dict[str, Any]
     return None
 
 
-def _check_target(function: Function, call: Caller) -> str | None:
+def _check_target(function: Any, call: Caller) -> str | None:
     states = _states(fact_domain(function, "passenger_in_taxi"))
     return _first_failure(function, call, states, lambda s: [target_result(s)], "the target must be the stop to reach")
 
@@ -106,7 +105,7 @@ def _adjacent(state: dict[str, Any], r: int, c: int, dr: int, dc: int) -> bool:
     return [[r, c], [r + dr, c + dc]] not in state["walls"] and [[r + dr, c + dc], [r, c]] not in state["walls"]
 
 
-def _check_route(function: Function, call: Caller) -> str | None:
+def _check_route(function: Any, call: Caller) -> str | None:
     if False not in fact_domain(function, "at_target"):
         return None
     riding = fact_domain(function, "passenger_in_taxi")
@@ -115,7 +114,7 @@ def _check_route(function: Function, call: Caller) -> str | None:
     return _first_failure(function, call, states, _shortening_moves, what)
 
 
-def _check_stop(function: Function, call: Caller) -> str | None:
+def _check_stop(function: Any, call: Caller) -> str | None:
     if True not in fact_domain(function, "at_target"):
         return None
     states = [s for s in _states(fact_domain(function, "passenger_in_taxi")) if target_result(s)["at_target"]]
