@@ -125,9 +125,11 @@ class Handler(BaseHTTPRequestHandler):
         if "reply" in entry:
             self.drip(entry["reply"].encode("latin-1"), 0)
             self.close_connection = True
-        elif "flood" in entry:
+            return
+        if "flood" in entry:
             self.flood(int(entry["flood"]), entry.get("length"))
-        elif status != 200:
+            return
+        if status != 200:
             error = {"message": entry.get("message", f"scripted error {status}"), "type": "loopback_fault"}
             if "retry_after" in entry:
                 extra["Retry-After"] = str(entry["retry_after"])

@@ -4,6 +4,8 @@ user's terminal."""
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 import unicodedata
 
@@ -72,6 +74,13 @@ def test_oversized_reply_fails_at_once(loopback, tmp_path, entry):
     assert len(server.events()) == 1 and client.stats.retries == 0  # the same question would get the same reply
 
 
+def test_odd_content_length_is_not_trusted(loopback, tmp_path):
+    # "²".isdigit() is True but int("²") fails; http.client then reads to the close, and so must the cap check.
+    body = json.dumps({"choices": [{"message": {"content": "ok"}}]})
+    server = loopback([{"reply": f"HTTP/1.1 200 OK\r\nContent-Length: \u00b2\r\nConnection: close\r\n\r\n{body}"}])
+    assert make(server.url, tmp_path).chat(MESSAGES) == "ok"
+
+
 def test_reply_within_the_cap_is_read_whole(loopback, tmp_path):
     content = "x" * 300_000  # several chunks
     server = loopback([{"content": content}])
@@ -80,7 +89,7 @@ def test_reply_within_the_cap_is_read_whole(loopback, tmp_path):
 
 def test_redirect_is_reported_not_followed(loopback, tmp_path):
     server = loopback([{"status": 307, "headers": {"Location": "http://elsewhere/v1/chat/completions"}}, {}])
-    with pytest.raises(TeacherError, match=r"HTTP 307 .*redirects are not followed: .*http://elsewhere/v1"):
+    with pytest.raises(TeacherError, match=r"HTTP 307 .*redirects are not followed; it points to http://elsewhere/v1"):
         make(server.url, tmp_path, max_retries=2).chat(MESSAGES)
     assert len(server.events()) == 1
 
@@ -98,6 +107,18 @@ def test_https_with_an_untrusted_certificate_fails_at_once(loopback, tmp_path, t
     with pytest.raises(TeacherError, match=r"TLS certificate of 127\.0\.0\.1 not accepted"):
         client.chat(MESSAGES)
     assert client.stats.requests == 1 and server.events() == []
+
+
+def test_https_handshake_is_inside_the_deadline(tmp_path):
+    # A listener that never accepts: the kernel completes the TCP connect, then the TLS handshake waits forever.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = make(f"https://127.0.0.1:{listener.getsockname()[1]}/v1", tmp_path, timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(TeacherError, match=r"could not reach .*no connection within 0\.5 s"):
+            client.chat(MESSAGES)
+        assert time.monotonic() - started < 1.5
 
 
 # ESC sequences that clear the screen, set the window title and recolour; a bell; a bare CR that overwrites the

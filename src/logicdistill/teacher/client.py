@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from logicdistill import paths
+from logicdistill import __version__, paths
 from logicdistill.errors import UserError
 from logicdistill.teacher import transport
 from logicdistill.teacher.cache import RequestCache, canonical_json
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Below this much time left in ``max_total_s`` another attempt could not even connect, so none is started.
 MIN_ATTEMPT_S = 0.1
+_USER_AGENT = f"logicdistill/{__version__}"
 
 
 class TeacherError(UserError):
@@ -179,7 +180,8 @@ class TeacherClient:
         return step / 2 + self._rng.uniform(0, step / 2)
 
     def _post(self, data: bytes, timeout: float) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        # urllib used to send a User-Agent; some API front ends refuse requests without one.
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": _USER_AGENT}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         url = f"{self.base_url}/chat/completions"
@@ -196,7 +198,7 @@ class TeacherClient:
                 raise _Retryable(message, _retry_after(reply.headers.get("Retry-After")))
             if 300 <= reply.status < 400:  # a POST is not re-sent elsewhere behind the user's back
                 where = safe_text(reply.headers.get("Location", "?"), 200)
-                raise TeacherError(f"{message} (redirects are not followed: set the base URL to {where})")
+                raise TeacherError(f"{message} (redirects are not followed; it points to {where}: fix the base URL)")
             raise TeacherError(message)
         try:
             response = json.loads(reply.body.decode("utf-8"))

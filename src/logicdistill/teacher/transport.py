@@ -2,11 +2,11 @@
 
 ``post`` bounds a request by wall-clock time, not by idle time: the deadline covers the connect, the TLS
 handshake, sending, the status line, the headers and the whole body (not the name lookup, which the OS does with
-its own timeouts). Every socket operation first sets the
-socket timeout to the time left, so a server that sends a byte every few seconds is cut off at the deadline just
-like one that sends nothing. The body is read in chunks and abandoned as soon as it passes ``max_bytes``, so an
-endless reply never fills the memory. ``safe_text`` is applied to everything the server wrote before it reaches an
-exception message or a log line, so a hostile or broken server cannot drive the user's terminal.
+its own timeouts). Every socket operation first sets the socket timeout to the time left, so a server that sends
+a byte every few seconds is cut off at the deadline just like one that sends nothing. The body is read in chunks
+and abandoned as soon as it passes ``max_bytes``, so an endless reply never fills the memory. ``safe_text`` is
+applied to everything the server wrote before it reaches an exception message or a log line, so a hostile or
+broken server cannot drive the user's terminal.
 """
 
 from __future__ import annotations
@@ -188,12 +188,13 @@ def post(url: str, data: bytes, headers: dict[str, str], timeout: float, max_byt
         response = connection.getresponse()
         ok = 200 <= response.status < 300
         declared = response.getheader("Content-Length", "")
-        if ok and declared.isdigit() and int(declared) > max_bytes:
+        # isascii: "²".isdigit() is True, and a server may send any Latin-1 text in a header.
+        if ok and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             raise _too_large(url, max_bytes, f"it announces {int(declared)} bytes")
         if ok:
             body, complete = _read_body(response, max_bytes)
             if not complete:
-                raise _too_large(url, max_bytes, "cut off there")
+                raise _too_large(url, max_bytes, "reading stopped there")
         else:
             try:
                 body, _ = _read_body(response, ERROR_BODY_BYTES)
