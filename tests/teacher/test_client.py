@@ -155,3 +155,15 @@ def test_response_without_content_is_reported():
         client_module._content_of({"choices": []})
     with pytest.raises(TeacherError, match="finish_reason='length'"):
         client_module._content_of({"choices": [{"message": {"content": None}, "finish_reason": "length"}]})
+
+
+def test_garbled_cache_record_is_asked_again_and_replaced(loopback, tmp_path, caplog):
+    server = loopback([{"content": "fresh"}])
+    client = make(server.url, tmp_path)
+    path = client.cache.path(request_key(client.request_body(MESSAGES)))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x80\x81 not UTF-8, not JSON")
+    assert client.chat(MESSAGES) == "fresh"
+    assert "unusable teacher cache record" in caplog.text
+    assert json.loads(path.read_text(encoding="utf-8"))["content"] == "fresh"
+    assert client.chat(MESSAGES) == "fresh" and client.stats.cache_hits == 1 and len(server.events()) == 1

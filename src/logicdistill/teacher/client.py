@@ -3,34 +3,39 @@
 ``TeacherClient.chat`` looks the canonical request up in the on-disk cache first; a hit returns at once and never
 touches the network (nor needs an API key). A miss POSTs ``{base_url}/chat/completions``; timeouts, connection
 errors, garbled bodies, 429 and 5xx are retried with exponential backoff plus seeded jitter (a Retry-After header
-is honoured, up to ``backoff_max``); any other 4xx fails at once. The answer is cached before it is returned, so a
-process killed at any point resumes without asking anything twice that was already answered.
+is honoured, up to ``backoff_max``); any other 4xx fails at once. Each attempt has one deadline for the whole
+exchange and a cap on the reply's size, and all attempts together stay within ``max_total_s`` (see ``transport``).
+Whatever the server wrote reaches messages and logs only through ``safe_text``. The answer is cached before it is
+returned, so a process killed at any point resumes without asking anything twice that was already answered.
 """
 
 from __future__ import annotations
 
 import email.utils
-import http.client
 import json
 import logging
+import math
 import os
 import random
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from logicdistill import paths
+from logicdistill import __version__, paths
 from logicdistill.errors import UserError
+from logicdistill.teacher import transport
 from logicdistill.teacher.cache import RequestCache, canonical_json
+from logicdistill.teacher.transport import safe_text
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Below this much time left in ``max_total_s`` another attempt could not even connect, so none is started.
+MIN_ATTEMPT_S = 0.1
+_USER_AGENT = f"logicdistill/{__version__}"
 
 
 class TeacherError(UserError):
@@ -66,6 +71,11 @@ class TeacherClient:
     ``api_key`` defaults to ``$OPENAI_API_KEY``, ``base_url`` to ``$OPENAI_BASE_URL`` or the OpenAI API, and
     ``cache_dir`` to ``paths.cache_dir("teacher")``. ``seed`` fixes the backoff jitter; ``sleep`` is the wait
     function (tests pass a recorder).
+
+    Limits: ``timeout`` (s) bounds one attempt as a whole (connect, TLS, sending, the complete reply), however
+    slowly the server trickles bytes; ``max_reply_bytes`` caps a reply's body (an endless or oversized reply fails
+    at once, without retries); ``max_total_s`` bounds all attempts and backoff waits together: no wait is started
+    that would end past it, and the last attempt gets only the time left.
     """
 
     def __init__(
@@ -81,12 +91,20 @@ class TeacherClient:
         temperature: float = 0.0,
         seed: int = 0,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        max_total_s: float = 300.0,
+        max_reply_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise TeacherError(f"teacher base URL must start with http:// or https:// (got {url!r})")
         if not model:
             raise TeacherError("teacher model name is empty")
+        for name, value in (("timeout", timeout), ("max_total_s", max_total_s), ("max_reply_bytes", max_reply_bytes)):
+            if not value > 0:
+                raise TeacherError(f"teacher {name} must be positive (got {value!r})")
+        if max_retries < 0:
+            raise TeacherError(f"teacher max_retries must be >= 0 (got {max_retries!r})")
         self.base_url = url
         self.model = model
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
@@ -95,6 +113,8 @@ class TeacherClient:
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.max_total_s = max_total_s
+        self.max_reply_bytes = max_reply_bytes
         self.temperature = temperature
         self.stats = ClientStats()
         self._rng = random.Random(seed)
@@ -130,18 +150,26 @@ class TeacherClient:
             )
         data = canonical_json(body).encode("utf-8")
         attempts = self.max_retries + 1
-        for attempt in range(attempts):
+        started = time.monotonic()
+        give_up_at = started + self.max_total_s
+        for attempt in range(1, attempts + 1):
             try:
-                return self._post(data)
+                return self._post(data, min(self.timeout, give_up_at - time.monotonic()))
             except _Retryable as err:
-                if attempt + 1 >= attempts:
-                    raise TeacherError(
-                        f"teacher request to {self.base_url} failed after {attempts} attempts: {err}"
-                    ) from err
-                delay = self._delay(attempt, err.retry_after)
-                self.stats.retries += 1
-                log.warning("teacher request failed (%s); retry %d/%d in %.2fs", err, attempt + 1, attempts - 1, delay)
-                self._sleep(delay)
+                failure = err
+            where = f"teacher request to {self.base_url} failed after {attempt} attempt{'s' * (attempt > 1)}"
+            if attempt == attempts:
+                raise TeacherError(f"{where}: {failure}") from failure
+            delay = self._delay(attempt - 1, failure.retry_after)
+            if time.monotonic() + delay + MIN_ATTEMPT_S > give_up_at:
+                spent = time.monotonic() - started
+                raise TeacherError(
+                    f"{where} in {spent:.1f} s (max_total_s={self.max_total_s:g} leaves no time to wait "
+                    f"{delay:.1f} s and ask again): {failure}"
+                ) from failure
+            self.stats.retries += 1
+            log.warning("teacher request failed (%s); retry %d/%d in %.2fs", failure, attempt, attempts - 1, delay)
+            self._sleep(delay)
         raise AssertionError("unreachable")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -151,31 +179,33 @@ class TeacherClient:
         step = min(self.backoff_max, self.backoff_base * 2**attempt)
         return step / 2 + self._rng.uniform(0, step / 2)
 
-    def _post(self, data: bytes) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    def _post(self, data: bytes, timeout: float) -> dict[str, Any]:
+        # urllib used to send a User-Agent; some API front ends refuse requests without one.
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": _USER_AGENT}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         url = f"{self.base_url}/chat/completions"
-        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
         self.stats.requests += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
-                raw = reply.read()
-        except urllib.error.HTTPError as err:  # before URLError: HTTPError is a subclass
-            text = _error_text(err)
-            message = f"HTTP {err.code} from {url}: {text}"
-            if err.code == 429 or err.code >= 500:
-                raise _Retryable(message, _retry_after(err.headers.get("Retry-After"))) from err
-            raise TeacherError(message) from err
-        except urllib.error.URLError as err:
-            raise _Retryable(f"could not reach {url}: {err.reason}") from err
-        except (TimeoutError, ConnectionError, http.client.HTTPException) as err:
-            raise _Retryable(f"{type(err).__name__} from {url}: {err}") from err
+            reply = transport.post(url, data, headers, timeout, self.max_reply_bytes)
+        except transport.TransportError as err:
+            if err.retryable:
+                raise _Retryable(str(err)) from err
+            raise TeacherError(str(err)) from err
+        if not 200 <= reply.status < 300:
+            message = f"HTTP {reply.status} from {url}: {_error_text(reply)}"
+            if reply.status == 429 or reply.status >= 500:
+                raise _Retryable(message, _retry_after(reply.headers.get("Retry-After")))
+            if 300 <= reply.status < 400:  # a POST is not re-sent elsewhere behind the user's back
+                where = safe_text(reply.headers.get("Location", "?"), 200)
+                raise TeacherError(f"{message} (redirects are not followed; it points to {where}: fix the base URL)")
+            raise TeacherError(message)
         try:
-            response = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            response = json.loads(reply.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
             # A cut or garbled body is a transport fault (proxy, dropped connection): asking again is the fix.
-            raise _Retryable(f"unreadable response body from {url} ({len(raw)} bytes): {err}") from err
+            detail = safe_text(err, 120)
+            raise _Retryable(f"unreadable response body from {url} ({len(reply.body)} bytes): {detail}") from err
         if not isinstance(response, dict):
             raise _Retryable(f"response body from {url} is not a JSON object")
         return response
@@ -187,27 +217,24 @@ def _content_of(response: dict[str, Any]) -> str:
         choice = response["choices"][0]
         content = choice["message"]["content"]
     except (KeyError, IndexError, TypeError) as err:
-        raise TeacherError(f"teacher response has no choices[0].message.content: {str(response)[:300]}") from err
+        raise TeacherError(f"teacher response has no choices[0].message.content: {safe_text(response)}") from err
     if not isinstance(content, str):
         reason = choice.get("finish_reason") if isinstance(choice, dict) else None
-        raise TeacherError(f"teacher reply has no text content (finish_reason={reason!r})")
+        raise TeacherError(f"teacher reply has no text content (finish_reason={safe_text(repr(reason), 80)})")
     return content
 
 
-def _error_text(err: urllib.error.HTTPError) -> str:
-    """The server's error message: ``{"error": {"message": ...}}`` when it sends one, else the raw body."""
-    try:
-        raw = err.read().decode("utf-8", errors="replace")
-    except Exception:  # the body of an error reply is best effort
-        return err.reason or "(no body)"
+def _error_text(reply: transport.Reply) -> str:
+    """The server's error message, made safe: ``{"error": {"message": ...}}`` when it sends one, else the body."""
+    raw = reply.body.decode("utf-8", errors="replace")
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError:
-        return raw.strip()[:500] or str(err.reason)
+    except (json.JSONDecodeError, RecursionError):
+        return safe_text(raw.strip() or reply.reason or "(no body)")
     error = data.get("error", data) if isinstance(data, dict) else data
     if isinstance(error, dict):
-        return str(error.get("message") or error)[:500]
-    return str(error)[:500]
+        error = error.get("message") or error
+    return safe_text(error)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -215,12 +242,14 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) else None  # "nan" parses, and sleep(nan) raises
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
