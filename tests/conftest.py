@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.teacher.conftest import Loopback, loopback  # noqa: F401
+from tests.llm.conftest import Loopback, loopback, tls_cert  # noqa: F401
 
 
 @pytest.fixture

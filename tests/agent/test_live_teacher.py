@@ -5,12 +5,12 @@ import pytest
 from logicdistill.agent.teacher_direct import TeacherDirectPolicy, parse_choice
 from logicdistill.errors import UserError
 from logicdistill.evaluation import play_episode
+from logicdistill.llm.client import TeacherClient
 from logicdistill.sandbox import Sandbox
 from logicdistill.tasks import get_task
 from logicdistill.tasks.pursuit.env import PursuitEnv
 from logicdistill.tasks.pursuit.llm_evader import LLMEvader, parse_move
 from logicdistill.teacher.build import build_base, default_store
-from logicdistill.teacher.client import TeacherClient
 from logicdistill.teacher.teachers import LiveTeacher
 from tests.fakes import CountTask
 from tests.functionbase.sample import REPLY

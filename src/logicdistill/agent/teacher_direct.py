@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from logicdistill.errors import UserError
+from logicdistill.llm.prompts import render_prompt
+from logicdistill.llm.spec import make_client, parse_teacher_spec
 from logicdistill.tasks.base import Policy, Task
-from logicdistill.teacher.prompts import render_prompt
-from logicdistill.teacher.spec import make_client, parse_teacher_spec
 
 
 class TeacherDirectPolicy(Policy):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from logicdistill.errors import FormatError
-from logicdistill.teacher.client import ChatClient, TeacherError
+from logicdistill.llm.client import ChatClient, TeacherError
 
 T = TypeVar("T")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from logicdistill.errors import UserError
 from logicdistill.functionbase.store import BaseVersion
+from logicdistill.llm.prompts import render_prompt
+from logicdistill.llm.spec import make_client, parse_teacher_spec
 from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.drafts import Draft, parse_reply
 from logicdistill.teacher.parsing import ask
-from logicdistill.teacher.prompts import render_prompt
-from logicdistill.teacher.spec import make_client, parse_teacher_spec
 
 RECORDED_DIR = Path(__file__).resolve().parent.parent / "recorded"
 ALLOWED_IMPORTS = "math, itertools, functools, collections, heapq, bisect, typing"

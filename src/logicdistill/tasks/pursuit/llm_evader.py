@@ -24,7 +24,7 @@ class LLMEvader(EvaderPolicy):
     name = "llm"
 
     def __init__(self, spec: str | None = None, client: Any = None):
-        from logicdistill.teacher.spec import make_client
+        from logicdistill.llm.spec import make_client
 
         spec = spec or os.environ.get("LOGICDISTILL_EVADER")
         if client is None and not spec:
@@ -34,7 +34,7 @@ class LLMEvader(EvaderPolicy):
         self.invalid_replies = 0
 
     def act(self, env: PursuitEnv, index: int) -> int:
-        from logicdistill.teacher.prompts import render_prompt
+        from logicdistill.llm.prompts import render_prompt
 
         here = env.evaders[index]
         options = ", ".join(f"{a} -> {move(env.grid.obstacles, here, i)}" for i, a in enumerate(ACTIONS))

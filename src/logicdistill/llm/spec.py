@@ -9,7 +9,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from logicdistill.errors import UserError
-from logicdistill.teacher.client import TeacherClient
+from logicdistill.llm.client import TeacherClient
 
 ACCEPTED = "'recorded', 'recorded:DIR', 'openai:MODEL' or 'openai:MODEL@http://HOST:PORT/v1'"
 

@@ -149,7 +149,7 @@ def test_environment_and_default_cache_dir(tmp_path, monkeypatch):
 
 
 def test_response_without_content_is_reported():
-    from logicdistill.teacher import client as client_module
+    from logicdistill.llm import client as client_module
 
     with pytest.raises(TeacherError, match="no choices"):
         client_module._content_of({"choices": []})

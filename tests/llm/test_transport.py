@@ -11,9 +11,9 @@ import unicodedata
 
 import pytest
 
+from logicdistill.llm.transport import safe_text
 from logicdistill.teacher import TeacherClient, TeacherError
-from logicdistill.teacher import client as client_module
-from logicdistill.teacher.transport import safe_text
+from logicdistill.llm import client as client_module
 
 MESSAGES = [{"role": "user", "content": "Write f."}]
 

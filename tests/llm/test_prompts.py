@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from logicdistill.llm.prompts import PROMPTS_DIR
 from logicdistill.teacher import load_prompt, render_prompt
-from logicdistill.teacher.prompts import PROMPTS_DIR
 
 
 def test_render_fills_every_placeholder(tmp_path):
