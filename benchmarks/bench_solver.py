@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_solver.py [--maps open block ...] [--repeat 3]``.
 Seconds is the median wall time of ``--repeat`` cold solves; peak MB is the tracemalloc peak of one
 further solve (numpy reports its buffers to tracemalloc), so it counts the solver's own allocations,
 not the interpreter. T* statistics cover the playable starts: pursuers apart, evader not captured.
-Targets (SPEC / PURSUIT-NOTES): under 5 s and under 200 MB per 10×10 map on 2 cores.
+Targets: under 5 s and under 200 MB per 10×10 map on 2 cores.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Finding user code: entry-point plugins (as Gymnasium and pytest find theirs) and ``--plugin MODULE``.
 
-Entry-point groups (SPEC §7): ``logicdistill.tasks`` (a ``Task`` subclass, or a zero-argument callable that
+Entry-point groups: ``logicdistill.tasks`` (a ``Task`` subclass, or a zero-argument callable that
 returns a ``Task``) and ``logicdistill.events`` (an ``EmergencyEvent`` subclass). A plugin that fails to load
 is reported in one line (:func:`warn`) and everything else keeps working: one broken package must not take the
 whole command line down.

@@ -11,9 +11,9 @@ import unicodedata
 
 import pytest
 
+from logicdistill.llm import client as client_module
 from logicdistill.llm.transport import safe_text
 from logicdistill.teacher import TeacherClient, TeacherError
-from logicdistill.llm import client as client_module
 
 MESSAGES = [{"role": "user", "content": "Write f."}]
 

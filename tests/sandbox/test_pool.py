@@ -29,7 +29,7 @@ def _direct(name: str, *args):
 
 def test_results_match_a_direct_call(sandbox: Sandbox):
     bfs = sandbox.call("teacher", "bfs", [GRID, [0, 0]])
-    assert bfs.ok and bfs.kind == "ok" and bfs.reason is None and bfs.seconds >= 0
+    assert bfs.ok and bfs.kind == "ok" and bfs.reason is None and 0 < bfs.seconds < 10
     assert bfs.value == _direct("bfs", GRID, [0, 0])
     assert bfs.value[9][9] == 18
     assert sandbox.call("teacher", "best_move", [GRID, [4, 4], [4, 6]]).value == _direct(

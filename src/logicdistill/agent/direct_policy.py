@@ -44,7 +44,6 @@ class DirectPolicy(Policy):
                 load_adapter(self.student, record.adapter_dir)
         self.env: Any = None
         self.entropies: list[float] = []
-        self.teacher_agree = 0
 
     def reset(self, env: Any, seed: int) -> None:
         self.env = env

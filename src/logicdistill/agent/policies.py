@@ -49,10 +49,6 @@ LD_POLICIES: dict[str, PolicyFactory] = {
 }
 
 
-def register_ld_policy(name: str, factory: PolicyFactory) -> None:
-    LD_POLICIES[name] = factory
-
-
 # Which command-line options each LD policy takes (eval/play pass only these).
 POLICY_OPTIONS: dict[str, set[str]] = {
     "teacher-program": {"teacher", "rule_teacher"},

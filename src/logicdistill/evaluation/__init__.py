@@ -1,4 +1,4 @@
-"""Play episodes with paired seeds and turn them into metrics, tables and SPEC §6 JSON."""
+"""Play episodes with paired seeds and turn them into metrics, tables and results JSON."""
 
 from logicdistill.evaluation.report import format_table, result_dict, write_json
 from logicdistill.evaluation.runner import (

@@ -1,4 +1,4 @@
-"""Results as a printed table (policies side by side) and as SPEC §6 JSON."""
+"""Results as a printed table (policies side by side) and as results JSON."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from logicdistill.files import write_atomic
 
 
 def result_dict(result: EvalResult) -> dict[str, Any]:
-    """The SPEC §6 object: task, policy, episodes, seed, metrics."""
+    """The results object: task, policy, episodes, seed, metrics."""
     return {
         "task": result.task,
         "policy": result.policy,

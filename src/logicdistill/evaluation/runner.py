@@ -18,7 +18,7 @@ StepHook = Callable[[int, Any, Any, float, dict[str, Any]], None]
 
 @dataclass
 class EvalResult:
-    """One policy's evaluation; ``metrics`` uses the SPEC §6 names."""
+    """One policy's evaluation; ``metrics`` uses the shared metric names (README: Reading the results)."""
 
     task: str
     policy: str

@@ -1,4 +1,4 @@
-"""Admission: a teacher's function joins the base only after it passes every check (SPEC §1, step 1).
+"""Admission: a teacher's function joins the base only after it passes every check.
 
 1. static checks (the sandbox's allow-list), 2. its usage examples run in the sandbox and return what the
 manual says, 3. the task's property checks. Near-duplicates of functions already in the base are flagged,

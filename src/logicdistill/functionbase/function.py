@@ -1,4 +1,4 @@
-"""A function of the base: teacher-written Python source plus its user manual (SPEC §1, Eq. 1).
+"""A function of the base: teacher-written Python source plus its user manual (Eq. 1).
 
 Every function takes named parameters whose *types* say where values come from (``state``: the task
 state as JSON; ``stage_result``: an earlier stage's result), so a caller can always fill them from
@@ -10,7 +10,6 @@ form a small student learns to match.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -141,7 +140,3 @@ def function_from_dict(data: dict[str, Any]) -> Function:
     if not function.name.isidentifier():
         raise FormatError(f"function name {function.name!r} is not a Python identifier")
     return function
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -26,9 +26,9 @@ from typing import Any, Protocol
 
 from logicdistill import __version__, paths
 from logicdistill.errors import UserError
+from logicdistill.llm import transport
 from logicdistill.llm.cache import RequestCache, canonical_json
 from logicdistill.llm.transport import safe_text
-from logicdistill.llm import transport
 
 log = logging.getLogger(__name__)
 

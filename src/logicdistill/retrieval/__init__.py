@@ -1,4 +1,4 @@
-"""The retriever of SPEC Eq. 2: top-K function manuals for a query built from (rules, state, stage, previous).
+"""The retriever of Eq. 2: top-K function manuals for a query built from (rules, state, stage, previous).
 
 BM25 (lexical) and dense sentence embeddings (all-MiniLM-L6-v2 offline by default), fused by reciprocal rank
 fusion. Every retriever is incremental (emergency functions are added during an episode without a rebuild)

@@ -1,4 +1,4 @@
-"""What every retriever shares: the hit type, the protocol, the tokenizer and the query builder (SPEC Eq. 2).
+"""What every retriever shares: the hit type, the protocol, the tokenizer and the query builder (Eq. 2).
 
 Documents are function manuals keyed by function name. A query is built from the rules ``x``, the state
 ``s``, the stage and the previous stage result ``o_{j-1}`` by :func:`build_query`.

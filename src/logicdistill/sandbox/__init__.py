@@ -1,4 +1,4 @@
-"""The sandbox for untrusted, teacher-written function code (SPEC §2).
+"""The sandbox for untrusted, teacher-written function code.
 
 ``check_source`` rejects code that could escape (imports beyond an allow-list, dunder and frame access,
 format-field lookups, eval/exec/open and friends) with a reason and line; ``Sandbox`` runs checked code in

@@ -2,7 +2,7 @@
 
 The loss is the cross-entropy of the gold candidate under the same constrained-decoding distribution that
 ``Student.select`` uses (softmax of the candidates' first-token logits when those differ), which is what made
-a 135M model learn selection at all (STUDENT-NOTES.md). Training is seeded (LoRA init, shuffle order per
+a 135M model learn selection at all. Training is seeded (LoRA init, shuffle order per
 epoch), checkpoints adapter + optimizer + step + RNG state every N steps, and resumes from its out_dir to
 the same adapter an uninterrupted run gives.
 

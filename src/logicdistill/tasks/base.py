@@ -149,7 +149,7 @@ class Task(ABC):
 
     @abstractmethod
     def aggregate(self, records: list[EpisodeRecord]) -> dict[str, float]:
-        """Metrics over episodes, named as in SPEC §6 where a name exists."""
+        """Metrics over episodes, named as the shared metric names where one fits (README: Reading the results)."""
 
     # --- What Logic Distillation needs from a task (the function base, the teacher, the student) ---
 

@@ -59,7 +59,9 @@ def test_emergency_episode_stats():
     (record,) = _records(task, env, "random", [5])
     stats = record.stats
     assert stats["scenario"] == "danger_zone" and stats["first_rule_step"] == 4 and stats["map"] == "open"
-    assert stats["return"] == record.total_reward and stats["violations"] >= 0
+    # the score is +1 per capture and -1 per violation, so the violations are what the captures do not explain
+    assert stats["return"] == record.total_reward
+    assert stats["violations"] == int(stats["captured"]) - record.total_reward
 
 
 def test_aggregate_arithmetic():

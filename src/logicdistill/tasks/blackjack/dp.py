@@ -111,12 +111,6 @@ def action_values_exact(player_sum: int, dealer_card: int, usable_ace: bool) -> 
     return stick_value(state[0], state[1]), _hit_value(state, _optimal_value)
 
 
-def action_values(player_sum: int, dealer_card: int, usable_ace: bool) -> tuple[float, float]:
-    """Expected reward of (stick, hit) in a state under optimal continuation, as floats (index = action)."""
-    stick, hit = action_values_exact(player_sum, dealer_card, usable_ace)
-    return float(stick), float(hit)
-
-
 def state_value(player_sum: int, dealer_card: int, usable_ace: bool) -> float:
     """Optimal expected reward from a state: the larger of the two action values."""
     return float(max(action_values_exact(player_sum, dealer_card, usable_ace)))

@@ -1,4 +1,4 @@
-"""The 21 Points task (SPEC §3.3): Gymnasium's Blackjack, judged by return per hand and agreement with the DP oracle."""
+"""The 21 Points task: Gymnasium's Blackjack, judged by return per hand and agreement with the DP oracle."""
 
 from __future__ import annotations
 

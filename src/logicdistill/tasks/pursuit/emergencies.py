@@ -1,4 +1,4 @@
-"""Emergencies (SPEC §3.2): rules that arrive mid-episode and change what the pursuers may do.
+"""Emergencies: rules that arrive mid-episode and change what the pursuers may do.
 
 An event arrives when the environment's step count (steps already taken) reaches ``event.step``:
 that step's ``info`` carries ``new_rule`` (reset's info when ``step`` is 0), and from then on every

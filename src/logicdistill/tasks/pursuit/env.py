@@ -1,4 +1,4 @@
-"""The pursuit environments (SPEC §3.1, §3.2): ``logicdistill/Pursuit-v0`` and ``logicdistill/PursuitEmergency-v0``.
+"""The pursuit environments: ``logicdistill/Pursuit-v0`` and ``logicdistill/PursuitEmergency-v0``.
 
 One step: the agent's joint action is first judged by the emergency rules in force (a forbidden
 move becomes a stay and counts a violation), the pursuers move together (``rules.move_pursuers``),

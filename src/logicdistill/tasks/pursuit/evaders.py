@@ -66,7 +66,10 @@ class GreedyEvader(EvaderPolicy):
 
 
 class OptimalEvader(EvaderPolicy):
-    """Minimax play from the exact solution (2 pursuers vs 1 evader only); tie-breaks as in SPEC §3.1."""
+    """Minimax play from the exact solution (2 pursuers vs 1 evader only).
+
+    Ties go to the larger distance to the nearest pursuer, then the larger sum of distances, then action order.
+    """
 
     name = "optimal"
 

@@ -1,4 +1,4 @@
-"""The ``llm`` evader (SPEC §3.1): an LLM endpoint plays the evader, as in the paper.
+"""The ``llm`` evader: an LLM endpoint plays the evader, as in the paper.
 
 ``PursuitEnv(evader="llm:openai:MODEL[@URL]")`` (or ``evader="llm"`` with ``LOGICDISTILL_EVADER=openai:...``).
 Each move is one chat request through the teacher client (cached, retried). A reply that names no move

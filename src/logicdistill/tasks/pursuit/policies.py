@@ -1,4 +1,4 @@
-"""Pursuer baselines (SPEC §4): ``optimal``, ``random`` and ``heuristic`` (greedy chase).
+"""Pursuer baselines: ``optimal``, ``random`` and ``heuristic`` (greedy chase).
 
 Each reads unit positions from the observation and the map and rules in force from the unwrapped
 environment given to ``reset``. Actions are arrays of indices into ``rules.ACTIONS``.

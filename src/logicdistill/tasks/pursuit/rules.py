@@ -1,4 +1,4 @@
-"""The pursuit rules (SPEC §3.1), written once, plainly.
+"""The pursuit rules, written once, plainly.
 
 Everything that moves a unit goes through here: the environment, the slow reference search of the
 tests, and the vectorised solver's transition tables (which tests check against these functions).

@@ -1,4 +1,4 @@
-"""The exact pursuit oracle: optimal capture time T* for 2 pursuers vs 1 evader (SPEC §3.1).
+"""The exact pursuit oracle: optimal capture time T* for 2 pursuers vs 1 evader.
 
 A state ``(p0, p1, e)`` has the pursuers to move. One step: the pursuers move jointly (collision rules
 of ``rules.move_pursuers``); a pursuer ending on the evader captures it; otherwise the evader, seeing

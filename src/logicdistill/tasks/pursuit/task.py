@@ -1,4 +1,4 @@
-"""The pursuit task (SPEC §3.1): environment, rules text, baselines and metrics for the toolkit."""
+"""The pursuit task: environment, rules text, baselines and metrics for the toolkit."""
 
 from __future__ import annotations
 

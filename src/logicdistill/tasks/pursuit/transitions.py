@@ -56,10 +56,3 @@ def joint_moves(grid: GridMap, moves: np.ndarray | None = None) -> tuple[np.ndar
         np.where(clash & keeper0, start1, end1),
     )
     return end0, end1
-
-
-def pair_successors(grid: GridMap, moves: np.ndarray | None = None) -> np.ndarray:
-    """``succ[pair, joint]``: the pair index after the joint move, shape ``(n * n, 25)``."""
-    moves = unit_moves(grid) if moves is None else moves
-    end0, end1 = joint_moves(grid, moves)
-    return end0 * moves.shape[0] + end1
