@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -6,6 +7,7 @@ from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import facts_text
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
+from logicdistill.distillation import overrides as overrides_module
 from logicdistill.distillation.overrides import NOUNS, OVERRIDES, RULES, VERBS, override_examples, parse_facts
 from logicdistill.distillation.traces import collect_traces
 from logicdistill.tasks.pursuit.emergencies import event_kinds
@@ -48,18 +50,27 @@ def test_the_override_is_the_label_exactly_when_its_rule_is_in_force(count_setup
         (name,) = made_up
         rule = re.search(rf"- {name}: Use when: .*?(\w+)_in_force: yes", e.prefix).group(1)
         in_force = facts.get(f"{rule}_in_force", False)
-        # CountTask results carry no capture/repeat facts, so only the unconditional phrasings fit
-        assert (e.candidates[e.gold] == name) == in_force
+        # a phrasing may also name a fact known at the stage ("big" here): read it as the label did
+        when = re.search(rf"- {name}: Use when: (.*)", e.prefix).group(1)
+        named = dict(re.findall(r"(\w+): (yes|no)\b", when.split("_in_force: yes", 1)[1]))
+        holds = in_force and all(facts.get(k, False) == (v == "yes") for k, v in named.items())
+        assert (e.candidates[e.gold] == name) == holds
         kinds["override" if in_force else "plain_with_override"] += 1
     assert min(kinds.values()) >= 10, kinds
 
 
 def test_phrasings_read_the_facts_they_name():
-    facts = {"fog_alert_in_force": True, "capture_available": True, "position_repeated": True}
-    applies = [o.applies("fog_alert", facts) for o in OVERRIDES]
-    needs_no_capture = [o for o in OVERRIDES if "capture_available" in o.uses]
-    assert needs_no_capture and all(not o.applies("fog_alert", facts) for o in needs_no_capture)
-    assert any(applies) and not any(o.applies("curfew", facts) for o in OVERRIDES)
+    facts = {"fog_alert_in_force": True, "door_open": True, "alarm": False}
+    applies = [o.applies("fog_alert", facts, "door_open", "alarm") for o in OVERRIDES]
+    needs_a_no = [o for o in OVERRIDES if "{a}: no" in o.when]
+    assert needs_a_no and all(not o.applies("fog_alert", facts, "door_open", "alarm") for o in needs_a_no)
+    assert all(o.applies("fog_alert", facts, "alarm", "door_open") for o in needs_a_no)
+    assert any(applies) and not any(o.applies("curfew", facts, "door_open", "alarm") for o in OVERRIDES)
+
+
+def test_generic_code_names_no_task_fact():
+    source = Path(overrides_module.__file__).read_text()
+    assert "capture_available" not in source and "position_repeated" not in source
 
 
 def test_made_up_rules_and_names_never_touch_a_real_emergency():

@@ -11,21 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from logicdistill.agent.prompting import facts_text
-from logicdistill.student.examples import SelectionExample, make_example
+from logicdistill.agent.prompting import action_example
 from logicdistill.student.runs import resolve_run
 from logicdistill.tasks.base import Policy, Task
-
-ACT_STAGE = "act: the action to take now"
-
-
-def action_example(
-    task: Task, names: list[str], state_text: str, facts: dict[str, bool], gold: str | None = None
-) -> SelectionExample:
-    manuals = [(n, "an action") for n in names]
-    return make_example(
-        task.description, ACT_STAGE, manuals, f"{state_text.strip()}\nFacts: {facts_text(facts)}", (), gold
-    )
 
 
 class DirectPolicy(Policy):
@@ -51,7 +39,8 @@ class DirectPolicy(Policy):
     def act(self, observation: Any, info: dict[str, Any]) -> Any:
         choices = self.task.action_choices(self.env)
         names = sorted(choices)
-        example = action_example(self.task, names, self.task.state_text(self.env), self.task.state_facts(self.env))
+        state_text, facts = self.task.state_text(self.env), self.task.state_facts(self.env)
+        example = action_example(self.task.description, names, state_text, facts)
         selection = self.student.select(example)
         self.entropies.append(selection.entropy_bits)
         return choices[selection.name]

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from logicdistill.agent.candidates import CandidateBuilder
-from logicdistill.agent.prompting import NONE, result_text
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.stages import StageRecord, run_stages
+from logicdistill.agent.student_decider import StudentDecider
 from logicdistill.functionbase.fingerprint import base_fingerprint
 from logicdistill.student.runs import resolve_run
 from logicdistill.student.training import load_adapter
-from logicdistill.tasks.base import Policy, Stage, Task
+from logicdistill.tasks.base import Policy, Task
 
 
 class LDPolicy(Policy):
@@ -67,7 +67,9 @@ class LDPolicy(Policy):
         self.new_functions: set[str] = set()
         self.new_function_stages = 0  # stages where the teacher's program picks an emergency function
         self.new_function_chosen = 0  # ... and the student picked it too
+        self.wrong_new_function = 0  # stages where an emergency function was chosen but the program picks an old one
         self.first_use_delays: list[int] = []
+        self.decider = StudentDecider(self.builder, self.student, mode)
         self._arrival: int | None = None
 
     def reset(self, env: Any, seed: int) -> None:
@@ -83,48 +85,36 @@ class LDPolicy(Policy):
             self.new_functions.update(n for a in adoptions for n in a.new_functions)
             self._arrival = int(info.get("step", 0))
         runtime = self.session.runtime
-        state_text, state_facts = self.task.state_text(self.env), self.task.state_facts(self.env)
-        results: list[tuple[str, str]] = []
-        last_stage: list[str] = []
-        entropies: list[float | None] = []
-
-        def choose(stage: Stage, facts: dict[str, bool], previous: Any, _: str) -> str | None:
-            if previous is not None:
-                results.append((last_stage[-1], result_text(previous)))
-            last_stage.append(stage.name)
-            names = self.builder.retrieve(stage, state_text, state_facts, results)
-            example = self.builder.example(stage, names, state_text, state_facts, results)
-            chosen, entropy = self._decide(example)
-            entropies.append(entropy)
-            label = runtime.program_choice(stage.name, facts)
-            self.stats["stages"] += 1
-            self.stats["agree"] += int(chosen == label)
-            if label in self.new_functions:
-                self.new_function_stages += 1
-                self.new_function_chosen += int(chosen == label)
-            if chosen in self.new_functions and self._arrival is not None:
-                self.first_use_delays.append(int(info.get("step", 0)) - self._arrival)
-                self._arrival = None
-            return None if chosen in (None, NONE) else chosen
-
         result, self.last_records = run_stages(
-            runtime, runtime.base.stages, self.task.state_json(self.env), state_facts, state_text, choose
+            runtime,
+            self.task.state_json(self.env),
+            self.task.state_facts(self.env),
+            self.task.state_text(self.env),
+            self.decider,
         )
-        for record, entropy in zip(self.last_records, entropies, strict=False):
-            record.entropy_bits = entropy
-        self.entropies += [e for e in entropies if e is not None]
+        for record in self.last_records:
+            self._score(record, runtime.program_choice(record.stage, record.facts), int(info.get("step", 0)))
         self.stats["decisions"] += 1
         if result is None:
             self.stats["invalid_calls"] += 1
             return self.task.fallback_action(self.env)
         return self.task.action_from_result(result, self.env)
 
-    def _decide(self, example: Any) -> tuple[str | None, float | None]:
-        if self.mode == "select":
-            selection = self.student.select(example)
-            return selection.name, selection.entropy_bits
-        text, bits = self.student.generate_with_entropy(example, max_new_tokens=12)
-        return parse_generated(text, example.candidates), bits
+    def _score(self, record: StageRecord, label: str | None, step: int) -> None:
+        """Count one stage against the teacher's program's choice on the same facts."""
+        chosen = record.chosen
+        self.stats["stages"] += 1
+        self.stats["agree"] += int(chosen is not None and chosen == label)
+        if record.entropy_bits is not None:
+            self.entropies.append(record.entropy_bits)
+        if label in self.new_functions:
+            self.new_function_stages += 1
+            self.new_function_chosen += int(chosen == label)
+        elif chosen in self.new_functions:
+            self.wrong_new_function += 1
+        if chosen in self.new_functions and self._arrival is not None:
+            self.first_use_delays.append(step - self._arrival)
+            self._arrival = None
 
     @property
     def last_trace(self) -> str:
@@ -141,15 +131,11 @@ class LDPolicy(Policy):
         if self.new_functions:
             out["new_function_choice_rate"] = self.new_function_chosen / max(self.new_function_stages, 1)
             out["new_function_stages"] = float(self.new_function_stages)
+            old = self.stats["stages"] - self.new_function_stages
+            out["wrong_new_function_rate"] = self.wrong_new_function / old if old else float("nan")
             if self.first_use_delays:
                 out["steps_to_first_use"] = float(np.mean(self.first_use_delays))
         return out
 
     def close(self) -> None:
         self.session.close()
-
-
-def parse_generated(text: str, candidates: list[str]) -> str | None:
-    """The candidate a free-text answer names: the earliest mentioned (None when it names none)."""
-    found = [(text.find(c), -len(c), c) for c in candidates if c in text]
-    return min(found)[2] if found else None

@@ -1,4 +1,5 @@
-"""The student's view of a stage decision: one prompt format shared by training traces and play.
+"""Every student prompt is written here: stage decisions (training traces, synthetic and rule-override
+examples, play) and raw-action decisions (student-direct, student-kd and its training examples).
 
 Prompt = a one-line task summary, the stage, the candidate manuals (name + "does" + "use when"), then the
 varying part: the state text, the yes/no facts, and the earlier stage results as facts. Short on purpose
@@ -53,3 +54,13 @@ def stage_example(
     manuals = [*candidates, (NONE, NONE_MANUAL)]
     state = f"{state_text.strip()}\nFacts: {facts_text(state_facts)}"
     return make_example(summary, stage, manuals, state, list(results), gold)
+
+
+ACT_STAGE = "act: the action to take now"
+
+
+def action_example(
+    summary: str, names: list[str], state_text: str, facts: dict[str, bool], gold: str | None = None
+) -> SelectionExample:
+    manuals = [(n, "an action") for n in names]
+    return make_example(summary, ACT_STAGE, manuals, f"{state_text.strip()}\nFacts: {facts_text(facts)}", (), gold)

@@ -1,23 +1,46 @@
-"""One decision step as J stages: choose a function, fill its typed arguments, call it in the sandbox.
+"""One decision step as J stages: a decider chooses a function, the loop fills its typed arguments and calls
+it in the sandbox. Every decider uses this one loop: the teacher's usage program, the student selecting or
+generating, and anything a user plugs in (a :class:`Decider`).
 
 Arguments are never generated: a ``state`` parameter gets the state, a ``stage_result`` parameter the
-previous stage's result; anything else comes from the typed candidates the caller supplies. So every
-call the loop makes type-checks, whoever chooses the function.
+previous stage's result. So every call the loop makes type-checks, whoever chooses the function. Each stage
+leaves a :class:`StageRecord` (what was seen, chosen and returned): the data that metrics, traces and
+``play`` read afterwards.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from logicdistill.agent.runtime import FunctionRuntime
 from logicdistill.functionbase.function import Function
 from logicdistill.tasks.base import Stage
 
-# chooser(stage, facts, previous_result, state_text) -> function name or None (explicit "none")
-Chooser = Callable[[Stage, dict[str, bool], Any, str], str | None]
+
+@dataclass(frozen=True)
+class StageView:
+    """What a decider sees at one stage: the state, the facts known so far, and the earlier stages' records."""
+
+    stage: Stage
+    state_text: str
+    state_facts: dict[str, bool]  # the state's own yes/no facts
+    facts: dict[str, bool]  # the state's facts and those of the earlier stages' results
+    earlier: tuple[StageRecord, ...]  # this decision's stages so far, each with its result
+    candidates: tuple[str, ...]  # the functions of the base that serve the stage
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A decider's answer: a function name (None: explicitly none) and, for a student, its entropy in bits."""
+
+    name: str | None
+    entropy_bits: float | None = None
+
+
+class Decider(Protocol):
+    def choose(self, view: StageView) -> Choice: ...
 
 
 @dataclass
@@ -30,6 +53,7 @@ class StageRecord:
     result: Any = None
     error: str | None = None
     entropy_bits: float | None = None
+    facts: dict[str, bool] = field(default_factory=dict)  # the facts the choice was made on
 
     def line(self) -> str:
         ent = f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
@@ -58,31 +82,43 @@ def fill_args(function: Function, state: dict[str, Any], previous: Any) -> tuple
 
 def run_stages(
     runtime: FunctionRuntime,
-    stages: tuple[Stage, ...],
     state: dict[str, Any],
     state_facts: dict[str, bool],
     state_text: str,
-    choose: Chooser,
-    candidates_for: Callable[[Stage], list[str]] | None = None,
+    decider: Decider,
 ) -> tuple[Any, list[StageRecord]]:
-    """Run the stages; returns the last stage's result (None if a stage failed) and the per-stage records."""
+    """Run the base's stages; returns the last stage's result (None if a stage failed) and the stage records."""
     previous: Any = None
     facts = dict(state_facts)
-    records = []
-    for stage in stages:
-        names = candidates_for(stage) if candidates_for else [f.name for f in runtime.base.for_stage(stage.name)]
-        chosen = choose(stage, facts, previous, state_text)
+    records: list[StageRecord] = []
+    for stage in runtime.base.stages:
+        names = [f.name for f in runtime.base.for_stage(stage.name)]
+        view = StageView(stage, state_text, dict(state_facts), dict(facts), tuple(records), tuple(names))
+        choice = decider.choose(view)
+        chosen = choice.name
+        record = StageRecord(stage.name, names, chosen, {}, False, entropy_bits=choice.entropy_bits, facts=view.facts)
+        records.append(record)
         if chosen is None or chosen not in runtime.functions:
-            records.append(StageRecord(stage.name, names, chosen, {}, False, error="no function chosen"))
+            record.error = "no function chosen"
             return None, records
-        args, where = fill_args(runtime.functions[chosen], state, previous)
+        args, record.args = fill_args(runtime.functions[chosen], state, previous)
         result = runtime.call(chosen, args)
-        records.append(StageRecord(stage.name, names, chosen, where, result.ok, result.value, result.reason))
+        record.ok, record.result, record.error = result.ok, result.value, result.reason
         if not result.ok:
             return None, records
         previous = result.value
         facts = dict(state_facts) | facts_of(previous)
     return previous, records
+
+
+class ProgramDecider:
+    """The teacher's usage program chooses: ``select_function(stage, facts)`` run in the sandbox."""
+
+    def __init__(self, runtime: FunctionRuntime):
+        self.runtime = runtime
+
+    def choose(self, view: StageView) -> Choice:
+        return Choice(self.runtime.program_choice(view.stage.name, view.facts))
 
 
 def _short(value: Any, limit: int = 100) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from logicdistill.agent.session import FunctionBaseSession
-from logicdistill.agent.stages import StageRecord, run_stages
-from logicdistill.tasks.base import Policy, Stage, Task
+from logicdistill.agent.stages import ProgramDecider, StageRecord, run_stages
+from logicdistill.tasks.base import Policy, Task
 
 
 class TeacherProgramPolicy(Policy):
@@ -38,18 +38,9 @@ class TeacherProgramPolicy(Policy):
     def act(self, observation: Any, info: dict[str, Any]) -> Any:
         self.session.on_info(self.env, info)
         runtime = self.session.runtime
-
-        def choose(stage: Stage, facts: dict[str, bool], previous: Any, text: str) -> str | None:
-            return runtime.program_choice(stage.name, facts)
-
-        result, self.last_records = run_stages(
-            runtime,
-            runtime.base.stages,
-            self.task.state_json(self.env),
-            self.task.state_facts(self.env),
-            "",
-            choose,
-        )
+        state_facts = self.task.state_facts(self.env)
+        decider = ProgramDecider(runtime)
+        result, self.last_records = run_stages(runtime, self.task.state_json(self.env), state_facts, "", decider)
         self.decisions += 1
         if result is None:
             self.failed_stages += 1

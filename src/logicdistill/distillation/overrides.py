@@ -35,11 +35,12 @@ Facts = dict[str, bool]
 
 @dataclass(frozen=True)
 class Override:
-    """A manual phrasing: ``use when`` text for rule ``{r}`` and when it applies given the facts."""
+    """A manual phrasing: ``use when`` text for rule ``{r}`` over facts ``{a}``, ``{b}`` known at the stage (drawn
+    from the trace itself, so no task's fact names are written here), and when it applies given the facts."""
 
     when: str
-    applies: Callable[[str, Facts], bool]
-    uses: tuple[str, ...] = ()  # facts besides the rule's that must be known at the stage
+    applies: Callable[[str, Facts, str, str], bool]
+    needs: int = 0  # how many known facts the phrasing names
 
 
 def _in_force(rule: str, facts: Facts) -> bool:
@@ -48,32 +49,24 @@ def _in_force(rule: str, facts: Facts) -> bool:
 
 # The phrasings teachers use for a rule-specific function; stage names are filled in from the task.
 OVERRIDES = (
-    Override("{r}_in_force: yes.", lambda r, f: _in_force(r, f)),
-    Override("{r}_in_force: yes, for as long as the rule lasts.", lambda r, f: _in_force(r, f)),
+    Override("{r}_in_force: yes.", lambda r, f, a, b: _in_force(r, f)),
+    Override("{r}_in_force: yes, for as long as the rule lasts.", lambda r, f, a, b: _in_force(r, f)),
     Override(
-        "{r}_in_force: yes and capture_available: no (whether or not position_repeated).",
-        lambda r, f: _in_force(r, f) and not f.get("capture_available", False),
-        ("capture_available",),
+        "{r}_in_force: yes and {a}: no (whether or not {b}).",
+        lambda r, f, a, b: _in_force(r, f) and not f.get(a, False),
+        2,
     ),
-    Override(
-        "{r}_in_force: yes and capture_available: no.",
-        lambda r, f: _in_force(r, f) and not f.get("capture_available", False),
-        ("capture_available",),
-    ),
+    Override("{r}_in_force: yes and {a}: no.", lambda r, f, a, b: _in_force(r, f) and not f.get(a, False), 1),
     Override(
         "{r}_in_force: yes (whatever the other facts say: it handles them under the new rule).",
-        lambda r, f: _in_force(r, f),
+        lambda r, f, a, b: _in_force(r, f),
     ),
-    Override(
-        "{r}_in_force: yes and position_repeated: yes.",
-        lambda r, f: _in_force(r, f) and f.get("position_repeated", False),
-        ("position_repeated",),
-    ),
+    Override("{r}_in_force: yes and {a}: yes.", lambda r, f, a, b: _in_force(r, f) and f.get(a, False), 1),
 )
 
 
 def parse_facts(text: str) -> Facts:
-    """The yes/no facts of a result line such as ``capture_available: no; position_repeated: yes``."""
+    """The yes/no facts of a result line such as ``door_open: no; alarm_raised: yes``."""
     facts = {}
     for part in text.split(";"):
         key, sep, value = part.partition(":")
@@ -104,17 +97,19 @@ def _one(builder: CandidateBuilder, trace: StageTrace, rng: np.random.Generator)
         seen = dict(facts)
         for _, text in trace.results:
             seen |= parse_facts(text)
-        fitting = [o for o in OVERRIDES if all(u in seen for u in o.uses)]
+        known = sorted(k for k in seen if not k.endswith("_in_force"))
+        fitting = [o for o in OVERRIDES if o.needs <= len(known)]
         override = fitting[int(rng.integers(len(fitting)))]
+        a, b = ([str(x) for x in rng.permutation(known)[:2]] + ["", ""])[:2]
         name = f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}"
         while name in names:
             name += "_rule"
-        if override.applies(rule, seen):
+        if override.applies(rule, seen, a, b):
             gold = name
         if len(candidates) >= builder.k:  # keep K candidates, as retrieval would
             drop = [i for i, (n, _) in enumerate(candidates) if n != trace.gold]
             candidates.pop(int(rng.choice(drop)))
-        when = f"Stage {stage.name}, when " + override.when.format(r=rule)
+        when = f"Stage {stage.name}, when " + override.when.format(r=rule, a=a, b=b)
         candidates.append((name, f"Use when: {when}"))
     order = rng.permutation(len(candidates))
     candidates = [candidates[i] for i in order]

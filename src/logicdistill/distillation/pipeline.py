@@ -248,7 +248,7 @@ def teacher_labels(
 
 def _kd_examples(task: Task, config: DistillConfig, train: list[ActionTrace], heldout: list[ActionTrace]):
     """Classic KD: the teacher's action from the state text, no functions (the student-kd baseline)."""
-    from logicdistill.agent.direct_policy import action_example
+    from logicdistill.agent.prompting import action_example
 
     env = task.make_env()
     names = sorted(task.action_choices(env))
@@ -260,7 +260,7 @@ def _kd_examples(task: Task, config: DistillConfig, train: list[ActionTrace], he
         return [traces[i] for i in sorted(idx)]
 
     def examples(traces: list[ActionTrace]) -> list[Any]:
-        return [action_example(task, names, t.state_text, t.state_facts, t.action) for t in traces]
+        return [action_example(task.description, names, t.state_text, t.state_facts, t.action) for t in traces]
 
     n_train = config.task_examples + config.synthetic_examples
     return (

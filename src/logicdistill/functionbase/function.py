@@ -3,7 +3,7 @@
 Every function takes named parameters whose *types* say where values come from (``state``: the task
 state as JSON; ``stage_result``: an earlier stage's result), so a caller can always fill them from
 typed candidates and no call can be ill-typed. A manual's "when to use" states conditions over yes/no
-facts that the state text or an earlier stage result names explicitly (``capture_available: yes``), the
+facts that the state text or an earlier stage result names explicitly (``door_open: yes``), the
 form a small student learns to match.
 """
 
