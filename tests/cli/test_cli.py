@@ -5,13 +5,15 @@ import sys
 import pytest
 
 from logicdistill.cli import main
-from logicdistill.tasks import register_task
+from logicdistill.tasks import register_task, unregister_task
 from tests.fakes import GuessTask
 
 
 @pytest.fixture(autouse=True)
 def guess_task():
     register_task(GuessTask())
+    yield
+    unregister_task("guess")
 
 
 def test_module_entry_point_prints_help():

@@ -9,14 +9,13 @@ from collections import deque
 from pathlib import Path
 
 import gymnasium as gym
-import logicdistill.tasks
 import pytest
 from gymnasium.utils.env_checker import check_env
 from logicdistill.evaluation import evaluate, policy_factories
 from logicdistill.functionbase.admission import admit
 from logicdistill.functionbase.function import Function, Manual, Param
 from logicdistill.sandbox import Sandbox
-from logicdistill.tasks import get_task, register_task
+from logicdistill.tasks import get_task, register_task, unregister_task
 from logicdistill.teacher.build import build_base, default_store
 from logicdistill.teacher.teachers import RecordedTeacher
 
@@ -44,7 +43,7 @@ def task():
     task = TaxiTask()
     register_task(task)
     yield task
-    del logicdistill.tasks._REGISTERED[task.name]
+    unregister_task(task.name)
 
 
 @pytest.fixture(scope="module")
