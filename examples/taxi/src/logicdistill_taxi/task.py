@@ -9,6 +9,7 @@ from typing import Any
 import gymnasium as gym
 from logicdistill.errors import UserError
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
+from logicdistill.tasks.metrics import pooled_agreement, return_stats
 
 from logicdistill_taxi import checks, oracle, state
 from logicdistill_taxi.env import ACTION_NAMES, ENV_ID, SOUTH, make_taxi
@@ -115,18 +116,12 @@ class TaxiTask(Task):
         """Mean return (and its standard error), delivery rate, mean steps, pooled agreement, optimal return."""
         if not records:
             raise UserError("no episodes to aggregate")
-        returns = [float(r.stats.get("return", r.total_reward)) for r in records]
-        n = len(returns)
-        mean = sum(returns) / n
-        var = sum((x - mean) ** 2 for x in returns) / (n - 1) if n > 1 else 0.0
-        decisions = sum(int(r.stats.get("decisions", 0)) for r in records)
-        agreeing = sum(int(r.stats.get("agreeing_steps", 0)) for r in records)
+        n = len(records)
         return {
-            "mean_return": mean,
-            "return_stderr": math.sqrt(var / n),
+            **return_stats(records),
             "success_rate": sum(bool(r.stats.get("delivered")) for r in records) / n,
             "mean_steps": sum(r.steps for r in records) / n,
-            "action_agreement": agreeing / decisions if decisions else float("nan"),
+            "action_agreement": pooled_agreement(records),
             "optimal_return": sum(float(r.stats.get("start_value", math.nan)) for r in records) / n,
             "episodes": n,
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import gymnasium as gym
@@ -12,6 +11,7 @@ from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage,
 from logicdistill.tasks.blackjack import dp, ld_state
 from logicdistill.tasks.blackjack.env import describe
 from logicdistill.tasks.blackjack.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
+from logicdistill.tasks.metrics import pooled_agreement, return_stats
 
 RULES = """\
 21 Points (blackjack) against a dealer, one hand per episode.
@@ -88,16 +88,10 @@ class BlackjackTask(Task):
         """Mean return (with its standard error), pooled per-decision agreement, the DP optimum, the episode count."""
         if not records:
             raise UserError("no episodes to aggregate")
-        returns = [float(r.stats.get("return", r.total_reward)) for r in records]
-        n = len(returns)
-        mean = sum(returns) / n
-        var = sum((x - mean) ** 2 for x in returns) / (n - 1) if n > 1 else 0.0
-        decisions = sum(int(r.stats.get("decisions", 0)) for r in records)
-        agreeing = sum(int(r.stats.get("agreeing_steps", 0)) for r in records)
+        n = len(records)
         return {
-            "mean_return": mean,
-            "return_stderr": math.sqrt(var / n),
-            "action_agreement": agreeing / decisions if decisions else float("nan"),
+            **return_stats(records),
+            "action_agreement": pooled_agreement(records),
             "optimal_return": dp.expected_return(),
             "episodes": n,
         }
