@@ -99,6 +99,7 @@ def test_unknown_task_option_is_named(capsys):
 RULE_MODULE = textwrap.dedent(
     """
     from dataclasses import dataclass
+    from pathlib import Path
     from typing import ClassVar
 
     from logicdistill.tasks import register_event
@@ -108,6 +109,7 @@ RULE_MODULE = textwrap.dedent(
     @dataclass(frozen=True)
     class Quarantine(DangerZone):
         kind: ClassVar[str] = "quarantine"
+        recorded_dir: ClassVar[Path | None] = RECORDED
 
 
     register_event(Quarantine)
@@ -115,10 +117,15 @@ RULE_MODULE = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("option", ["--teacher", "--rule-teacher"])
+@pytest.mark.parametrize("option", ["--teacher", "--rule-teacher", "the rule's own recorded_dir"])
 def test_plugin_rule_runs_through_a_scenario_with_a_recorded_folder(tmp_path, option, monkeypatch, capsys):
+    from logicdistill.tasks.pursuit import emergencies
+
+    monkeypatch.setattr(emergencies, "_EVENTS", dict(emergencies._EVENTS))  # the rule is forgotten afterwards
     monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
-    (tmp_path / "quarantine_rule.py").write_text(RULE_MODULE)
+    own = option.startswith("the rule")
+    recorded = f"Path({str(tmp_path / 'replies')!r})" if own else "None"
+    (tmp_path / "quarantine_rule.py").write_text(RULE_MODULE.replace("RECORDED", recorded))
     replies = tmp_path / "replies" / "pursuit"
     replies.mkdir(parents=True)
     reply = (RECORDED_DIR / "pursuit" / "eq6_danger_zone.md").read_text().replace("danger_zone", "quarantine")
@@ -128,7 +135,8 @@ def test_plugin_rule_runs_through_a_scenario_with_a_recorded_folder(tmp_path, op
     scenario.write_text(json.dumps({"name": "quarantine", "map": "open", "events": [event]}))
     out = tmp_path / "r.json"
     argv = ["--plugin", str(tmp_path / "quarantine_rule.py"), "eval", "--task", "pursuit", "--policy"]
-    argv += ["teacher-program", "--scenario", str(scenario), option, f"recorded:{tmp_path / 'replies'}"]
+    argv += ["teacher-program", "--scenario", str(scenario)]
+    argv += [] if own else [option, f"recorded:{tmp_path / 'replies'}"]
     argv += ["--episodes", "3", "--quiet", "--json", str(out)]
     assert main(argv) == 0, capsys.readouterr().err
     metrics = json.loads(out.read_text())["metrics"]

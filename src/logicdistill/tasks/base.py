@@ -30,12 +30,14 @@ class Stage:
 
 @dataclass(frozen=True)
 class RuleEvent:
-    """A rule that arrives mid-task (Eq. 6): its kind, text, the state fact that marks it, example params."""
+    """A rule that arrives mid-task (Eq. 6): its kind, text, the state fact that marks it (``<kind>_in_force``),
+    its parameters as JSON, and where a plugin that brings the rule keeps its recorded reply (optional)."""
 
     kind: str
     text: str
     fact: str
     params: dict[str, Any]
+    recorded_dir: Path | None = None  # holds <task>/eq6_<kind>.md
 
 
 # args -> the sandbox's CallResult (``.ok``, ``.value``, ``.kind``, ``.reason``) of the function under check

@@ -75,8 +75,9 @@ class RecordedTeacher(Teacher):
     """Replays replies stored as files (data, regenerable with a live teacher): ``<folder>/<task>/eq1_base.md``
     and ``<folder>/<task>/eq6_<kind>.md``.
 
-    The folders searched, in order: ``folder`` (a user's ``--teacher recorded:DIR``), then the task's own
-    ``recorded_dir`` (a plugin ships its replies there), then the package's ``recorded/``. So a user folder may
+    The folders searched, in order: ``folder`` (a user's ``--teacher recorded:DIR``), then for a new rule the
+    ``recorded_dir`` of the plugin that brings it, then the task's own ``recorded_dir`` (a plugin ships its
+    replies there), then the package's ``recorded/``. So a user folder may
     hold only the replies it adds (say, ``eq6`` files for new rules) and the rest comes from where it was.
     """
 
@@ -84,13 +85,14 @@ class RecordedTeacher(Teacher):
         self.folder = Path(folder) if folder is not None else None
         self.name = f"recorded:{self.folder}" if self.folder is not None else "recorded"
 
-    def folders(self, task: Task) -> list[Path]:
-        found = [self.folder, task.recorded_dir, RECORDED_DIR]
+    def folders(self, task: Task, event: RuleEvent | None = None) -> list[Path]:
+        """Where replies are looked for, in order (a rule's plugin folder comes before the task's)."""
+        found = [self.folder, event.recorded_dir if event else None, task.recorded_dir, RECORDED_DIR]
         return [Path(f) for i, f in enumerate(found) if f is not None and f not in found[:i]]
 
-    def path(self, task: Task, file: str) -> Path:
+    def path(self, task: Task, file: str, event: RuleEvent | None = None) -> Path:
         """The recorded reply ``file`` for the task, from the first folder that has it."""
-        folders = self.folders(task)
+        folders = self.folders(task, event)
         for folder in folders:
             path = folder / task.name / file
             if path.is_file():
@@ -101,8 +103,8 @@ class RecordedTeacher(Teacher):
             "put one there, or use a live teacher (--teacher / --rule-teacher openai:MODEL)"
         )
 
-    def _read(self, task: Task, file: str) -> str:
-        path = self.path(task, file)
+    def _read(self, task: Task, file: str, event: RuleEvent | None = None) -> str:
+        path = self.path(task, file, event)
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
@@ -112,7 +114,7 @@ class RecordedTeacher(Teacher):
         return self._read(task, "eq1_base.md")
 
     def reply_for_emergency(self, task: Task, event: RuleEvent, base: BaseVersion) -> str:
-        return self._read(task, f"eq6_{event.kind}.md")
+        return self._read(task, f"eq6_{event.kind}.md", event)
 
     # A recorded reply is known before it is parsed, so its hash tells two folders' bases apart.
     def base_note(self, task: Task) -> str:

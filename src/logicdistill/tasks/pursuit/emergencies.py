@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from logicdistill import plugins
@@ -33,6 +34,8 @@ class EmergencyEvent(ABC):
 
     step: int
     kind: ClassVar[str] = "event"
+    # A plugin event may ship its recorded Eq. 6 reply: <recorded_dir>/pursuit/eq6_<kind>.md.
+    recorded_dir: ClassVar[Path | None] = None
 
     @abstractmethod
     def rule_text(self) -> str:

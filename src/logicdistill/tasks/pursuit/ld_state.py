@@ -94,7 +94,7 @@ def rule_events(env: Any, info: dict[str, Any]) -> list[RuleEvent]:
     if not info.get("new_rule"):
         return []
     return [
-        RuleEvent(e.kind, e.rule_text(), f"{e.kind}_in_force", rule_params(e))
+        RuleEvent(e.kind, e.rule_text(), f"{e.kind}_in_force", rule_params(e), e.recorded_dir)
         for e in env.events
         if e.step == env.step_count
     ]
