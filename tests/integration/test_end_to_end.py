@@ -45,16 +45,18 @@ def test_teacher_program_plays_pursuit_and_an_emergency_without_violations(tmp_p
 
 def test_ld_with_the_shipped_adapter_plays_without_invalid_calls(tmp_path):
     path = tmp_path / "ld.json"
-    assert main(["eval", "--task", "pursuit", "--policy", "ld", "--episodes", "2", "--quiet", "--json", str(path)]) == 0
+    argv = ["eval", "--task", "pursuit", "--policy", "ld", "--episodes", "6", "--quiet", "--json", str(path)]
+    assert main(argv) == 0
     metrics = json.loads(path.read_text())["metrics"]
     assert metrics["invalid_calls"] == 0 and metrics["weights_unchanged"] == 1.0
-    # chance is about 0.375 (1 of 2 in moves, 1 of 4 in choose); measured 1.000 over 100 episodes
-    assert metrics["selection_accuracy"] >= 0.9
+    # chance is about 0.375 (1 of 2 in moves, 1 of 4 in choose); measured 1.000 over 100 episodes. Six episodes
+    # are about 150 stage decisions: a student that did not learn to select cannot pass by luck.
+    assert metrics["selection_accuracy"] >= 0.95 and metrics["capture_rate"] == 1.0
 
 
 def test_ld_uses_the_functions_of_an_emergency_it_never_saw(tmp_path):
     path = tmp_path / "dz.json"
-    argv = ["eval", "--task", "pursuit", "--scenario", "danger_zone", "--policy", "ld", "--episodes", "2"]
+    argv = ["eval", "--task", "pursuit", "--scenario", "danger_zone", "--policy", "ld", "--episodes", "4"]
     assert main([*argv, "--quiet", "--json", str(path)]) == 0
     metrics = json.loads(path.read_text())["metrics"]
     assert metrics["weights_unchanged"] == 1.0 and metrics["new_function_stages"] > 0
