@@ -1,8 +1,9 @@
 """The sandbox pool: checked modules, reusable worker processes, and per-call results.
 
 ``Sandbox.load`` runs the static checks in this process; ``call``/``call_many`` send JSON requests to worker
-processes (see ``worker.py``) and read one JSON reply per call. A worker that times out, crashes or runs out
-of memory is killed and replaced, and the calls after it in the batch go to the fresh worker.
+processes (see ``worker.py``) and read one JSON reply per call. A worker that times out, crashes, runs out
+of memory or whose shared module state a call changed (``guard.py``) is killed and replaced, and the calls
+after it in the batch go to the fresh worker.
 """
 
 from __future__ import annotations
@@ -186,9 +187,15 @@ class Sandbox:
         return [r for r in results if r is not None]
 
     def close(self) -> None:
-        """Stop every worker and remove the working folder; the sandbox cannot be used afterwards."""
+        """Stop every worker and remove the working folder; the sandbox cannot be used afterwards.
+
+        Also the way out on SIGTERM/SIGINT (see ``shutdown.exit_on_signals``) and, through the finalizer,
+        at interpreter exit: no worker may outlive its parent, no folder may stay behind.
+        """
         self._closed = True
         if self._executor is not None:
+            for worker in self._workers:
+                worker.interrupt()  # threads still waiting on a reply (after Ctrl-C) see end of file at once
             self._executor.shutdown(wait=True)
         self._finalizer()  # kills the workers: they hold no state worth a graceful exit
 
@@ -218,7 +225,7 @@ class Sandbox:
         worker = self._idle.get()
         try:
             out: list[tuple[int, CallResult]] = []
-            while items:
+            while items and not self._closed:  # a closing sandbox starts no fresh worker
                 done = self._run_batch(worker, items)
                 out.extend(done)
                 items = items[len(done) :]
@@ -263,8 +270,7 @@ class Sandbox:
             result = _from_reply(reply)
             out.append((index, result))
             started = time.monotonic()
-            kind = result.kind
-            if kind == "memory":
-                worker.kill()
+            if result.kind == "memory" or (isinstance(reply, dict) and reply.get("retire") is True):
+                worker.kill()  # it retires itself too; the rest of the batch goes to a fresh worker
                 return out
         return out
