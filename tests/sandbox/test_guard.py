@@ -11,7 +11,7 @@ from logicdistill.sandbox.guard import StateGuard, read_only_module
 
 
 def _roots():
-    class Base(abc.ABC):
+    class Base(abc.ABC):  # noqa: B024 - an ABC for its registry, not for abstract methods
         def method(self):
             return 1
 
@@ -43,8 +43,15 @@ def test_an_unchanged_world_passes_and_the_snapshot_is_small():
         lambda m, child, base, helper: base.register(int),
         lambda m, child, base, helper: vars(m).update(helper=None),  # only planted code could: vars is banned
     ],
-    ids=["new_class_attr", "replaced_base_method", "deleted_method", "function_attr", "class_list", "register",
-         "module_dict"],
+    ids=[
+        "new_class_attr",
+        "replaced_base_method",
+        "deleted_method",
+        "function_attr",
+        "class_list",
+        "register",
+        "module_dict",
+    ],
 )
 def test_each_change_is_named(change):
     roots = _roots()

@@ -136,7 +136,9 @@ def test_module_proxies_are_read_only_through_any_alias(sandbox: Sandbox):
 
 
 # A generator whose ``finally`` never ends, in a reference cycle: freed whenever the collector next runs.
-ENDLESS = "def g():\n    try:\n        yield 1\n    finally:\n        while True:\n            pass\nit = g()\nnext(it)\n"
+ENDLESS = (
+    "def g():\n    try:\n        yield 1\n    finally:\n        while True:\n            pass\nit = g()\nnext(it)\n"
+)
 LEAKY_GENERATOR = fn(ENDLESS + "box = [it]\nbox.append(box)\nreturn 1")
 ALLOCATES = fn("return len([[i] for i in range(50_000)])")  # enough allocation to run the collector
 

@@ -147,7 +147,7 @@ class StateGuard:
         sizes, values, classes = self._snapshot
         now_sizes = list(map(len, self._sized))  # sizes first: an inflated dict is never copied
         if now_sizes != sizes:
-            return next(self._labels[id(o)] for o, a, b in zip(self._sized, now_sizes, sizes) if a != b)
+            return next(self._labels[id(o)] for o, a, b in zip(self._sized, now_sizes, sizes, strict=True) if a != b)
         if abc.get_cache_token() != self._token:
             return "the registry of an ABC (a register() call)"
         try:

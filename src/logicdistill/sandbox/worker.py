@@ -2,8 +2,9 @@
 
 The pool starts it as ``python -s -S -B worker.py FD_IN FD_OUT`` with a clean environment, an empty
 working folder, stdin/stdout/stderr on /dev/null and its own session. It imports only the standard library
-(never the logicdistill package), applies its limits (no core files, no file writes, no new processes,
-an address-space cap), then serves requests read from FD_IN: length-prefixed JSON frames, never pickles.
+(never the logicdistill package; its sibling ``guard.py``, standard library only too, is loaded by path),
+applies its limits (no core files, no file writes, no new processes, an address-space cap), then serves
+requests read from FD_IN: length-prefixed JSON frames, never pickles.
 
 Per call: a profiling timer ends the process after the CPU budget (a Python handler cannot be caught by
 sandboxed code because it never returns), RLIMIT_CPU kills a hog stuck inside one C call, and the parent
@@ -225,7 +226,8 @@ class Runner:
         try:
             kind, value, reason = self._invoke(call)
             try:
-                gc.collect()  # late finalizers (a generator's endless ``finally``) run now, on this call's time
+                while gc.collect():  # late finalizers (a generator's endless ``finally``) run now, on this
+                    pass  # call's time; again while they leave new garbage
                 changed = self.guard.changed()
             except MemoryError:
                 kind, value, reason = "memory", None, f"memory limit of {self.limits['memory_mb']} MB exceeded"
