@@ -129,13 +129,13 @@ def test_bad_files_are_one_line_errors_with_exit_2(tmp_path, capsys, command):
 
 def _children(pid: int) -> list[int]:
     found = []
-    for entry in os.listdir("/proc"):
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{entry}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if entry.isdigit() and int(fields[1]) == pid:
+        if int(fields[1]) == pid:
             found.append(int(entry))
     return found
 
@@ -171,3 +171,28 @@ def test_a_signal_ends_the_worker_and_removes_its_folder(files, tmp_path, signum
         cli.kill()
     assert not any(_running(pid) for pid in workers)
     assert list(tmpdir.iterdir()) == []
+
+
+def test_exit_on_signals_turns_sigterm_into_system_exit_and_restores_handlers():
+    from logicdistill.sandbox import exit_on_signals
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as exit_info, exit_on_signals():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises at the next bytecode boundary, long before this ends
+    assert exit_info.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_sandbox_left_open_is_closed_at_interpreter_exit(tmp_path):
+    src = str(Path(logicdistill.__file__).resolve().parent.parent)
+    script = (
+        "import os\nfrom logicdistill.sandbox import Sandbox\n"
+        "sb = Sandbox(memory_mb=256)\nsb.load('m', 'def f():\\n    return 1\\n')\n"
+        "assert sb.call('m', 'f').value == 1\nprint(sb._workers[0].proc.pid)\n"  # exits with the sandbox open
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": src}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert not _running(int(out.stdout))
+    assert list(tmp_path.iterdir()) == []

@@ -116,16 +116,17 @@ def find_shared_mutation(tree: ast.Module) -> tuple[str, ast.AST] | None:
         root: ast.expr = node.value
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
-        what = f"cannot assign or delete attribute '.{node.attr}'"
+        what = f"cannot set or delete attribute '.{node.attr}'"
+        rule = "only attributes of the function's own local variables and parameters may be set"
         if not isinstance(root, ast.Name):
-            why = "of an expression: only attributes of local variables and parameters may be set"
+            why = f"of an expression: {rule}"
         else:
             home = scope.resolve(root.id)
-            if home is None or home.kind in ("module", "class"):
+            if home is not None and root.id in home.imported:
+                why = f"of '{root.id}', an imported name: the change would reach every later function in the worker"
+            elif home is None or home.kind in ("module", "class"):
                 level = "a builtin" if home is None else f"a {home.kind}-level name"
-                why = f"of '{root.id}', {level}: changes would outlive the call and leak into other functions"
-            elif root.id in home.imported:
-                why = f"of '{root.id}', an imported name: changes would leak into every function in the worker"
+                why = f"of '{root.id}', {level}: the change would outlive the call ({rule})"
             else:
                 continue
         offences.append(((node.lineno, node.col_offset), f"{what} {why}", node))
