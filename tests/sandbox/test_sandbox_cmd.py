@@ -157,7 +157,13 @@ def test_a_signal_ends_the_worker_and_removes_its_folder(files, tmp_path, signum
     src = str(Path(logicdistill.__file__).resolve().parent.parent)
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": src}
     argv = ["sandbox", "run", good, "--call", "spin()", "--cpu-seconds", "60", "--wall-seconds", "60"]
-    cli = subprocess.Popen([sys.executable, "-m", "logicdistill", *argv], env=env, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "logicdistill", *argv],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell job ignores it
+    )
     try:
         deadline, workers = time.monotonic() + 60, []
         while not workers and time.monotonic() < deadline and cli.poll() is None:

@@ -113,9 +113,11 @@ class Sandbox:
         exports = module_exports(tuple(self.allowed_imports))
         config = {"limits": self.limits.as_dict(), "exports": exports, "builtins": sorted(SAFE_BUILTIN_NAMES)}
         self._tmpdir = tempfile.mkdtemp(prefix="ld-sandbox-")
+        self._workers: list[WorkerProcess] = []
+        self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._tmpdir)  # at exit too
         os.chmod(self._tmpdir, 0o500)  # an empty folder the worker cannot write into
         max_reply = max_output_bytes + 4096
-        self._workers = [WorkerProcess(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
+        self._workers += [WorkerProcess(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
         self._idle: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
         for worker in self._workers:
             self._idle.put(worker)
@@ -124,7 +126,6 @@ class Sandbox:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
-        self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._tmpdir)
 
     def __enter__(self) -> Sandbox:
         return self

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -201,7 +202,9 @@ def parse_checked(
     except Rejected as rej:
         return CheckResult(False, rej.reason, rej.line, rej.rule), None
     try:
-        compile(tree, "<sandbox>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():  # the worker compiles again; here only the verdict matters, not lint
+            warnings.simplefilter("ignore")
+            compile(tree, "<sandbox>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return CheckResult(False, f"does not compile: {exc.msg}", exc.lineno, "syntax"), None
     except (ValueError, RecursionError, MemoryError) as exc:
