@@ -94,6 +94,13 @@ STATIC = [
     Hostile("null_byte", "x = 1\0\n", rule="syntax"),
     Hostile("deep_nesting", "x = " + "(" * 300 + "1" + ")" * 300 + "\n", rule="syntax"),
     Hostile("huge_source", "x = 1\n" * 40_000, rule="size"),
+    Hostile("except_star_return", fn("try:\n    pass\nexcept* ValueError:\n    return 1"), rule="syntax"),
+    # changes to shared module state, which would reach every later function in the worker
+    Hostile("module_attr_assign", "import math\n" + fn("math.floor = abs"), rule="mutation"),
+    Hostile(
+        "imported_class_attr", "from collections import Counter\n" + fn("Counter.most_common = 1"), rule="mutation"
+    ),
+    Hostile("aliased_module_attr", "import typing as t\n" + fn("del t.Iterable.x"), rule="mutation"),
 ]
 
 RUNTIME = [
@@ -112,7 +119,8 @@ RUNTIME = [
     ),
     Hostile("list_bomb", fn("return [0] * 10 ** 10"), kinds=("memory",)),
     Hostile("string_bomb", fn("return 'a' * 10 ** 10"), kinds=("memory",)),
-    Hostile("growing_list", fn("xs = []\nwhile True:\n    xs.append([0] * 100_000)"), kinds=("memory",)),
+    # On a loaded machine the CPU limit can come first.
+    Hostile("growing_list", fn("xs = []\nwhile True:\n    xs.append([0] * 100_000)"), kinds=("memory", "timeout")),
     Hostile(
         "infinite_iterator", "import itertools\n" + fn("return list(itertools.count())"), kinds=("memory", "timeout")
     ),
@@ -129,4 +137,22 @@ RUNTIME = [
     Hostile("huge_exception_text", fn("raise ValueError('x' * 10 ** 7)"), kinds=("error",)),
     Hostile("load_time_error", "x = 1 / 0\n" + fn("return 1"), kinds=("error",)),
     Hostile("import_at_runtime_blocked", fn("import math\nreturn math.floor(2.5)"), kinds=("ok",)),
+    Hostile(
+        "c_stack_overflow",
+        fn("it = iter([])\nfor _ in range(300_000):\n    it = map(abs, it)\nreturn next(it)"),
+        kinds=("crash", "error"),  # CPython 3.11 crashes (SIGSEGV); later versions may raise RecursionError
+    ),
+    Hostile(
+        "aliased_class_change", "from collections import Counter\n" + fn("c = Counter\nc.total = len"), kinds=("error",)
+    ),
+    Hostile("abc_register", "import typing\n" + fn("typing.Mapping.register(list)"), kinds=("error",)),
+    Hostile("module_proxy_change", "import math\n" + fn("m = math\nm.pi = 3"), kinds=("error",)),
+    Hostile(
+        "endless_finally_in_garbage",
+        fn(
+            "def g():\n    try:\n        yield\n    finally:\n        while True:\n            pass\n"
+            "it = g()\nnext(it)\ncycle = [it]\ncycle.append(cycle)"
+        ),
+        kinds=("timeout",),
+    ),
 ]

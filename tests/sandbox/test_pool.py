@@ -157,3 +157,27 @@ def test_closed_sandbox_refuses_calls():
     sb.close()
     with pytest.raises(RuntimeError, match="closed"):
         sb.call("m", "f")
+
+
+def test_a_crash_says_what_it_means():
+    from logicdistill.sandbox import Limits
+    from logicdistill.sandbox.process import exit_reason
+
+    kind, reason = exit_reason(-11, Limits())
+    assert kind == "crash" and reason.startswith("the function crashed the worker (SIGSEGV: usually recursion too deep")
+    assert "fresh worker" in reason
+    assert "out-of-memory killer" in exit_reason(-9, Limits())[1]
+
+
+def test_deep_c_recursion_is_reported_as_a_crash_and_the_worker_replaced():
+    source = (
+        "def f():\n    it = iter([])\n    for _ in range(300_000):\n        it = map(abs, it)\n    return next(it)\n"
+    )
+    with Sandbox(cpu_seconds=5, wall_seconds=10, memory_mb=256) as sb:
+        sb.load("deep", source)
+        sb.load("m", "def f():\n    return 1\n")
+        result = sb.call("deep", "f")
+        if result.kind == "error" and "RecursionError" in result.reason:
+            pytest.skip("this Python guards C recursion itself")
+        assert result.kind == "crash" and "SIGSEGV" in result.reason and "recursion too deep" in result.reason
+        assert sb.call("m", "f").value == 1

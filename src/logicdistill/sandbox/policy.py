@@ -26,7 +26,9 @@ SAFE_MODULE_EXPORTS: dict[str, frozenset[str]] = {
     ),
 }
 
-DEFAULT_IMPORTS: frozenset[str] = frozenset(SAFE_MODULE_EXPORTS)
+# The one allow-list of importable modules, in a fixed order (prompts list them as ", ".join(ALLOWED_MODULES)).
+ALLOWED_MODULES: tuple[str, ...] = tuple(SAFE_MODULE_EXPORTS)
+DEFAULT_IMPORTS: frozenset[str] = frozenset(ALLOWED_MODULES)
 
 # The builtins sandboxed code gets (the worker adds a no-op ``print``, the restricted ``__import__`` and
 # ``__build_class__`` for plain classes). Everything else is a NameError at run time.

@@ -1,8 +1,9 @@
 """The sandbox pool: checked modules, reusable worker processes, and per-call results.
 
 ``Sandbox.load`` runs the static checks in this process; ``call``/``call_many`` send JSON requests to worker
-processes (see ``worker.py``) and read one JSON reply per call. A worker that times out, crashes or runs out
-of memory is killed and replaced, and the calls after it in the batch go to the fresh worker.
+processes (see ``worker.py``) and read one JSON reply per call. A worker that times out, crashes, runs out
+of memory or whose shared module state a call changed (``guard.py``) is killed and replaced, and the calls
+after it in the batch go to the fresh worker.
 """
 
 from __future__ import annotations
@@ -112,9 +113,11 @@ class Sandbox:
         exports = module_exports(tuple(self.allowed_imports))
         config = {"limits": self.limits.as_dict(), "exports": exports, "builtins": sorted(SAFE_BUILTIN_NAMES)}
         self._tmpdir = tempfile.mkdtemp(prefix="ld-sandbox-")
+        self._workers: list[WorkerProcess] = []
+        self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._tmpdir)  # at exit too
         os.chmod(self._tmpdir, 0o500)  # an empty folder the worker cannot write into
         max_reply = max_output_bytes + 4096
-        self._workers = [WorkerProcess(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
+        self._workers += [WorkerProcess(json.dumps(config).encode(), self._tmpdir, max_reply) for _ in range(workers)]
         self._idle: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
         for worker in self._workers:
             self._idle.put(worker)
@@ -123,7 +126,6 @@ class Sandbox:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
-        self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._tmpdir)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -186,9 +188,15 @@ class Sandbox:
         return [r for r in results if r is not None]
 
     def close(self) -> None:
-        """Stop every worker and remove the working folder; the sandbox cannot be used afterwards."""
+        """Stop every worker and remove the working folder; the sandbox cannot be used afterwards.
+
+        Also the way out on SIGTERM/SIGINT (see ``shutdown.exit_on_signals``) and, through the finalizer,
+        at interpreter exit: no worker may outlive its parent, no folder may stay behind.
+        """
         self._closed = True
         if self._executor is not None:
+            for worker in self._workers:
+                worker.interrupt()  # threads still waiting on a reply (after Ctrl-C) see end of file at once
             self._executor.shutdown(wait=True)
         self._finalizer()  # kills the workers: they hold no state worth a graceful exit
 
@@ -218,7 +226,7 @@ class Sandbox:
         worker = self._idle.get()
         try:
             out: list[tuple[int, CallResult]] = []
-            while items:
+            while items and not self._closed:  # a closing sandbox starts no fresh worker
                 done = self._run_batch(worker, items)
                 out.extend(done)
                 items = items[len(done) :]
@@ -263,8 +271,7 @@ class Sandbox:
             result = _from_reply(reply)
             out.append((index, result))
             started = time.monotonic()
-            kind = result.kind
-            if kind == "memory":
-                worker.kill()
+            if result.kind == "memory" or (isinstance(reply, dict) and reply.get("retire") is True):
+                worker.kill()  # it retires itself too; the rest of the batch goes to a fresh worker
                 return out
         return out

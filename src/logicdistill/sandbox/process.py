@@ -108,6 +108,15 @@ class WorkerProcess:
             self.kill()
             return self.proc.returncode
 
+    def interrupt(self) -> None:
+        """Kill the process group now but leave the pipes to the thread that may be reading them."""
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def kill(self) -> None:
         """Kill the process (its whole session) and close the pipes; a later ``start`` makes a fresh one."""
         if self.proc is None:
@@ -129,13 +138,27 @@ class WorkerProcess:
                 pass
 
 
+# What a signal that ends a worker in the middle of a call usually means, for the user.
+_SIGNAL_MEANING = {
+    signal.SIGSEGV: "usually recursion too deep for the C stack, e.g. deeply nested iterators, or the memory "
+    "limit hit inside C code",
+    signal.SIGBUS: "usually the memory limit hit inside C code",
+    signal.SIGABRT: "the interpreter aborted, usually out of memory inside C code",
+    signal.SIGKILL: "killed from outside, usually by the system's out-of-memory killer",
+    signal.SIGFPE: "an arithmetic fault inside C code",
+}
+RESTARTED = "a fresh worker runs the next call"
+
+
 def exit_reason(status: int | None, limits: Limits) -> tuple[str, str]:
     """The result kind and reason for a worker that exited with ``status`` in the middle of a call."""
     if status == EXIT_CPU or status == -signal.SIGXCPU:
         return "timeout", f"CPU time limit of {limits.cpu_seconds} s exceeded"
     if status is not None and status < 0:
-        name = signal.Signals(-status).name if -status in signal.valid_signals() else str(-status)
         if -status == signal.SIGXFSZ:
-            return "crash", "worker killed for writing a file (SIGXFSZ)"
-        return "crash", f"worker died from signal {name}"
-    return "crash", f"worker exited unexpectedly (status {status})"
+            return "crash", f"worker killed for writing a file (SIGXFSZ); {RESTARTED}"
+        name = signal.Signals(-status).name if -status in signal.valid_signals() else f"signal {-status}"
+        meaning = _SIGNAL_MEANING.get(-status, "a fault inside C code")
+        what = "the worker was killed" if -status == signal.SIGKILL else "the function crashed the worker"
+        return "crash", f"{what} ({name}: {meaning}); {RESTARTED}"
+    return "crash", f"worker exited unexpectedly (status {status}); {RESTARTED}"

@@ -1,5 +1,9 @@
 """Static checks on untrusted source: parse it, walk every node, and reject what could escape the sandbox.
 
+After the walk, rule ``mutation`` (``static_mutation.py``) rejects attribute stores on shared objects, and
+the source is compiled: some code parses but does not compile (``return`` inside ``except*``, a repeated
+keyword argument), and "ok" must mean the worker can run it.
+
 The checks work on the AST, whose identifiers the parser has already NFKC-normalised (``ｅｖａｌ`` is
 ``eval`` there); identifiers are normalised once more here so the rule holds even if that changes. Every
 rejection names its rule class (``CheckResult.rule``), a reason and a line number.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +26,7 @@ from logicdistill.sandbox.policy import (
     SAFE_MODULE_EXPORTS,
     module_exports,
 )
+from logicdistill.sandbox.static_mutation import find_shared_mutation
 
 MAX_SOURCE_CHARS = 200_000
 MAX_NODES = 50_000
@@ -190,8 +196,19 @@ def parse_checked(
             for child in children:
                 parents[id(child)] = node
             todo.extend(reversed(children))  # pre-order: the first offence in source order is reported
+        mutation = find_shared_mutation(tree)
+        if mutation is not None:
+            raise Rejected("mutation", *mutation)
     except Rejected as rej:
         return CheckResult(False, rej.reason, rej.line, rej.rule), None
+    try:
+        with warnings.catch_warnings():  # the worker compiles again; here only the verdict matters, not lint
+            warnings.simplefilter("ignore")
+            compile(tree, "<sandbox>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return CheckResult(False, f"does not compile: {exc.msg}", exc.lineno, "syntax"), None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return CheckResult(False, f"does not compile: {type(exc).__name__}: {exc}"[:300], None, "syntax"), None
     return CheckResult(True), tree
 
 

@@ -2,12 +2,22 @@
 
 The pool starts it as ``python -s -S -B worker.py FD_IN FD_OUT`` with a clean environment, an empty
 working folder, stdin/stdout/stderr on /dev/null and its own session. It imports only the standard library
-(never the logicdistill package), applies its limits (no core files, no file writes, no new processes,
-an address-space cap), then serves requests read from FD_IN: length-prefixed JSON frames, never pickles.
+(never the logicdistill package; its sibling ``guard.py``, standard library only too, is loaded by path),
+applies its limits (no core files, no file writes, no new processes, an address-space cap), then serves
+requests read from FD_IN: length-prefixed JSON frames, never pickles.
 
 Per call: a profiling timer ends the process after the CPU budget (a Python handler cannot be caught by
 sandboxed code because it never returns), RLIMIT_CPU kills a hog stuck inside one C call, and the parent
 kills the worker at the wall-time limit. Results must be JSON data within the output budget.
+
+Nothing a call leaves behind may run during a later call. Sandboxed code cannot define ``__del__`` or reach
+weak references, so the only code that can run late is a generator's ``finally`` when the generator is
+freed; inside a reference cycle that happens whenever the cyclic collector next runs, possibly in an
+innocent call (which would then time out). So each call ends with ``gc.collect()`` while its own timer still
+runs: a ``finally`` that never ends is charged to the call that created it, and that worker is replaced.
+(Start-up objects are frozen out of the collector, so the collection only walks what modules and calls
+created.) The worker leaves with ``os._exit`` so interpreter shutdown never runs sandboxed code either.
+Shared state of the allowed modules is guarded after each call too (``guard.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ if __name__ == "__main__":  # never import siblings of this file by accident: dr
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 import builtins
+import gc
 import hashlib
 import json
 import resource
@@ -132,6 +143,19 @@ def _read_exact(fd: int, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _load_guard() -> types.ModuleType:
+    """``guard.py`` sits next to this file; load it by path (this script's folder is not on ``sys.path``)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guard.py")
+    spec = importlib.util.spec_from_file_location("logicdistill_sandbox_guard", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _isolated(src: str, name: str, **env: Any) -> Any:
     """Define a helper whose globals hold only ``env``: even a leaked reference reaches nothing else."""
     namespace: dict[str, Any] = {"__builtins__": {}, **env}
@@ -142,15 +166,14 @@ def _isolated(src: str, name: str, **env: Any) -> Any:
 class Runner:
     """Loads modules into restricted namespaces (cached by source hash) and runs calls under the limits."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], guard: types.ModuleType) -> None:
         self.limits = config["limits"]
         self.proxies = {}
         for name, exports in config["exports"].items():
             real = __import__(name)
-            proxy = types.ModuleType(f"sandboxed:{name}")  # a name no real module has: no import fallback
-            for attr in exports:
-                setattr(proxy, attr, getattr(real, attr))
-            self.proxies[name] = proxy
+            # A name no real module has (no import fallback); read-only: no call can change it for the next.
+            attributes = {attr: getattr(real, attr) for attr in exports}
+            self.proxies[name] = guard.read_only_module(f"sandboxed:{name}", attributes)
         self.builtins = {name: getattr(builtins, name) for name in config["builtins"]}
         self.builtins["print"] = _isolated("def print(*args, **kwargs):\n    return None\n", "print")
         self.builtins["__import__"] = _isolated(
@@ -164,6 +187,7 @@ class Runner:
         )
         self.builtins["__build_class__"] = builtins.__build_class__
         self.modules: dict[str, dict[str, Any] | str] = {}  # hash -> namespace, or the load error
+        self.guard = guard.StateGuard({**self.proxies, **{f"builtins.{k}": v for k, v in self.builtins.items()}})
 
     def load(self, call: dict[str, Any]) -> dict[str, Any]:
         """The module namespace for ``call`` (exec'ing its source the first time); raises on load errors."""
@@ -187,23 +211,40 @@ class Runner:
         self.modules[key] = namespace
         return namespace
 
-    def run(self, call: dict[str, Any]) -> tuple[str, bytes]:
-        """Run one call; returns its kind and reply frame. The CPU timer covers loading, the call, encoding."""
+    def run(self, call: dict[str, Any]) -> tuple[bool, bytes]:
+        """Run one call; returns whether to retire this worker, and the reply frame.
+
+        The CPU timer covers loading, the call, encoding, collecting the call's garbage and the state check.
+        """
         start = time.perf_counter()
         used = resource.getrusage(resource.RUSAGE_SELF)
         soft = int(used.ru_utime + used.ru_stime + self.limits["cpu_seconds"]) + 2
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         resource.setrlimit(resource.RLIMIT_CPU, (soft if hard < 0 else min(soft, hard), hard))
         signal.setitimer(signal.ITIMER_PROF, self.limits["cpu_seconds"])
+        changed = None
         try:
             kind, value, reason = self._invoke(call)
+            try:
+                while gc.collect():  # late finalizers (a generator's endless ``finally``) run now, on this
+                    pass  # call's time; again while they leave new garbage
+                changed = self.guard.changed()
+            except MemoryError:
+                kind, value, reason = "memory", None, f"memory limit of {self.limits['memory_mb']} MB exceeded"
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
-        head = {"kind": kind, "reason": reason, "seconds": time.perf_counter() - start}
+        if changed is not None:
+            kind, value = "error", None
+            reason = (
+                f"the function changed {changed}, which every function in this worker shares (it would change "
+                "their results); the call fails and the worker is replaced"
+            )
+        head = {"kind": kind, "reason": reason, "seconds": time.perf_counter() - start, "retire": changed is not None}
         head_bytes = json.dumps(head).encode()
+        retire = kind == "memory" or changed is not None
         if kind != "ok" or value is None:
-            return kind, head_bytes
-        return kind, head_bytes[:-1] + b', "value": ' + value + b"}"  # value is already encoded JSON
+            return retire, head_bytes
+        return retire, head_bytes[:-1] + b', "value": ' + value + b"}"  # value is already encoded JSON
 
     def _invoke(self, call: dict[str, Any]) -> tuple[str, bytes | None, str | None]:
         max_bytes = self.limits["max_output_bytes"]
@@ -295,20 +336,22 @@ def main(argv: list[str]) -> int:
     config = read_frame(fd_in)
     if config is None:
         return 0
-    runner = Runner(config)  # every import happens here, before the filesystem goes away
+    runner = Runner(config, _load_guard())  # every import happens here, before the filesystem goes away
     confinement = _confine()
     _harden(int(config["limits"]["memory_mb"]))
+    gc.collect()
+    gc.freeze()  # start-up objects never need collecting: per-call collections walk only what calls made
     write_frame(fd_out, json.dumps({"ready": True, "confinement": confinement}).encode())
     while True:
         request = read_frame(fd_in)
         if request is None or request.get("op") == "exit":
             return 0
         for call in request["calls"]:
-            kind, reply = runner.run(call)
+            retire, reply = runner.run(call)
             write_frame(fd_out, reply)
-            if kind == "memory":
-                os._exit(0)  # a worker that ran out of memory is retired; the pool starts a fresh one
+            if retire:  # out of memory, or shared state changed: the pool starts a fresh worker
+                return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    os._exit(main(sys.argv[1:]))  # no interpreter shutdown: it would free (and finalise) sandboxed objects
