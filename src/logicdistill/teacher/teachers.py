@@ -14,12 +14,13 @@ from logicdistill.errors import UserError
 from logicdistill.functionbase.store import BaseVersion
 from logicdistill.llm.prompts import render_prompt
 from logicdistill.llm.spec import make_client, parse_teacher_spec
+from logicdistill.sandbox import ALLOWED_MODULES
 from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.drafts import Draft, parse_reply
 from logicdistill.teacher.parsing import ask
 
 RECORDED_DIR = Path(__file__).resolve().parent.parent / "recorded"
-ALLOWED_IMPORTS = "math, itertools, functools, collections, heapq, bisect, typing"
+ALLOWED_IMPORTS = ", ".join(ALLOWED_MODULES)  # the sandbox's allow-list, as the prompts name it
 
 
 def rules_hash(task: Task) -> str:
