@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 
 from logicdistill import __version__
+from logicdistill.cli import checks
 from logicdistill.errors import UserError
 
 # Modules that each register their subcommands with ``add_parser(subparsers)``.
@@ -21,7 +23,7 @@ _COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = checks.OneLineParser(  # argparse errors as one line too (subparsers inherit the class)
         prog="logicdistill",
         description="Logic Distillation: a teacher LLM writes checked functions, a small student learns to "
         "select and call them.",
@@ -43,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"logicdistill: error: {err}", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        # Last resort for a file or folder the checks did not foresee (permissions, disk full, a corrupt
+        # file): one line and exit 2. Other exception types are bugs and keep their traceback.
+        if checks.debugging():
+            raise
+        checks.print_error(checks.last_resort_message(err))
         return 2
     except KeyboardInterrupt:
         print("logicdistill: interrupted", file=sys.stderr)

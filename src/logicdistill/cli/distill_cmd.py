@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from logicdistill.cli import checks
 from logicdistill.tasks import get_task, task_names
 
 
@@ -32,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="run folder (default: a new folder under ~/.cache/logicdistill/runs/TASK); "
         "rerun with the same --out to resume an interrupted run",
     )
-    p.add_argument("--seed", type=int, default=d.seed, help="seed of traces, sampling and training")
+    p.add_argument("--seed", type=checks.seed_type, default=d.seed, help="seed of traces, sampling and training")
     p.add_argument("--teacher", default=d.teacher, help="recorded or openai:MODEL[@URL] (for the function base)")
     p.add_argument("--train-episodes", type=int, default=d.train_episodes, help="teacher episodes per training env")
     p.add_argument("--heldout-episodes", type=int, default=d.heldout_episodes, help="episodes per held-out env")
@@ -79,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("synthetic_examples", "override_examples"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must not be negative")
+    checks.require_ml("distill (training the student)")
+    if args.out:
+        checks.check_output_dir(args.out, "--out")
     config = DistillConfig(
         kind=args.kind,
         student=args.student,

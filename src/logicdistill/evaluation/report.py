@@ -29,10 +29,14 @@ def write_json(results: list[EvalResult], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:  # disk full, a directory in the way: leave no stray temp file behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # Metrics whose ratio to the reference policy is worth printing next to the value.
