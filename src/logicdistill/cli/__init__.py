@@ -1,4 +1,9 @@
-"""The ``logicdistill`` command line (SPEC §6). Each subcommand lives in its own module."""
+"""The ``logicdistill`` command line (SPEC §6). Each subcommand lives in its own module.
+
+Errors: a UserError (bad input, checked up front by ``cli.checks``) prints one line and exits 2. As a last
+resort an OSError or an undecodable JSON / UTF-8 file does the same, with a hint that LOGICDISTILL_DEBUG=1
+shows the traceback; any other exception is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
