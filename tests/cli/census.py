@@ -115,6 +115,8 @@ CASES: list[Case] = [
     Case("demo --seed -1", ("demo", "--seed", "-1", "--out", "{d}/demo"), expect="0..4294967295"),
     Case("demo --emergency-episodes 0", ("demo", "--emergency-episodes", "0"), expect="1..1000000"),
     Case("distill --seed -1", ("distill", "--task", "pursuit", "--seed", "-1"), expect="0..4294967295"),
+    Case("distill --lora-r 0", ("distill", "--task", "pursuit", "--lora-r", "0"), expect="--lora-r"),
+    Case("distill --lr nan", ("distill", "--task", "pursuit", "--lr", "nan"), expect="--lr"),
     Case("distill --epochs 0", ("distill", "--task", "pursuit", "--epochs", "0", "--out", "{d}/run")),
     # output targets, checked before any episode
     Case("eval --json DIR", (*P, "--json", "{d}/adir"), expect="directory"),

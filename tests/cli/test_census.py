@@ -120,3 +120,19 @@ def test_number_types_accept_their_range():
     assert checks.episodes_type("1_000_000") == 1_000_000
     assert checks.seed_type("4294967295") == 2**32 - 1
     assert checks.version_type("3") == 3
+
+
+def test_closed_stdout_is_a_quiet_exit(tmp_path):
+    """`logicdistill play ... | head -1`: no traceback and no error line once the reader has gone."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(census.SRC), LOGICDISTILL_HOME=str(tmp_path))
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write: deterministic, unlike racing `head`
+    cmd = [sys.executable, "-m", "logicdistill", "play", "--task", "pursuit", "--policy", "random", "--map", "open"]
+    try:
+        done = subprocess.run(cmd, stdout=write, stderr=subprocess.PIPE, env=env, timeout=60)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, b"")

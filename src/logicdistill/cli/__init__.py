@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"logicdistill: error: {err}", file=sys.stderr)
         return 2
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        if isinstance(err, BrokenPipeError) and checks.stdout_closed():  # `... | head`: the reader left
+            return checks.quiet_broken_pipe()
         # Last resort for a file or folder the checks did not foresee (permissions, disk full, a corrupt
         # file): one line and exit 2. Other exception types are bugs and keep their traceback.
         if checks.debugging():

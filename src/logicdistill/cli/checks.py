@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import os
+import select
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -213,8 +214,9 @@ def read_base(store: Any, version: int | None, task: str) -> Any:
 def last_resort_message(err: BaseException) -> str:
     """One line for an OSError or undecodable file that no specific check caught, plus the debug hint."""
     if isinstance(err, OSError):
-        name = err.filename if err.filename is not None else ""
-        text = f"{err.strerror}: {name}" if err.strerror else str(err)
+        text = err.strerror or str(err)
+        if err.filename is not None:
+            text += f": {err.filename}"
         if getattr(err, "filename2", None):
             text += f" -> {err.filename2}"
     elif isinstance(err, json.JSONDecodeError):
@@ -224,6 +226,23 @@ def last_resort_message(err: BaseException) -> str:
     else:
         text = str(err)
     return f"{text} (set {DEBUG_ENV}=1 to see the traceback)"
+
+
+def stdout_closed() -> bool:
+    """True when stdout's reader is gone (a broken pipe elsewhere, e.g. a worker's, is still an error)."""
+    try:  # a pipe whose reader closed polls as POLLERR (flushing is no test: the failed write dropped the data)
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no real fd (captured output) or no poll on this platform
+        return False
+
+
+def quiet_broken_pipe() -> int:
+    """Python's documented way out of a closed stdout: point it at devnull so the exit flush stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
 
 
 def debugging() -> bool:

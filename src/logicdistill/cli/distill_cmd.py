@@ -74,12 +74,16 @@ def run(args: argparse.Namespace) -> int:
         "epochs",
         "k",
         "batch_size",
+        "lora_r",
     ):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
     for name in ("synthetic_examples", "override_examples"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must not be negative")
+    for name in ("lr", "lr_decay"):  # LoRA would only fail on these after the traces are built
+        if not getattr(args, name) > 0:
+            raise UserError(f"--{name.replace('_', '-')} must be greater than 0, got {getattr(args, name)}")
     checks.require_ml("distill (training the student)")
     if args.out:
         checks.check_output_dir(args.out, "--out")
