@@ -1,8 +1,10 @@
 """Census of ordinary command-line mistakes: each must end in one clear stderr line, exit 2, no traceback.
 
-Every case runs ``python -m logicdistill ...`` as a subprocess (the way a user meets it) with its own
-timeout, in a scratch folder with a scratch ``LOGICDISTILL_HOME`` so nothing touches the real caches.
-Validation must fail before any episode runs, so each case should take about one interpreter start.
+Every case runs ``python -m logicdistill ...`` as a subprocess (the way a user meets it) in a scratch
+folder with a scratch ``LOGICDISTILL_HOME`` so nothing touches the real caches. Validation must fail before
+any episode runs, so each case should cost about one interpreter start: its budget is CPU seconds
+(``cpu_limit``, read from the child's rusage), because wall time on shared cores says more about the
+neighbours than about the CLI; ``timeout`` (wall) only catches real hangs.
 
     python tests/cli/census.py          # prints a table and the count of tracebacks / hangs / wrong codes
 
@@ -43,14 +45,16 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     blocked: tuple[str, ...] = ()  # modules to hide (see _BLOCKED_MAIN)
     max_lines: int = 1
-    timeout: float = 20.0
+    cpu_limit: float = 4.0  # CPU seconds (user + sys); one start-up costs ~0.4 s
+    timeout: float = 90.0  # wall seconds before the case counts as hung
 
 
 @dataclass
 class Outcome:
     case: Case
     code: int | None  # None: it hung past its timeout
-    seconds: float
+    seconds: float  # wall
+    cpu: float  # user + sys of the child
     stderr: str
 
     @property
@@ -67,6 +71,8 @@ class Outcome:
         if self.code is None:
             return [f"hung past {c.timeout:.0f} s"]
         found = []
+        if self.cpu > c.cpu_limit:
+            found.append(f"{self.cpu:.1f} CPU s, budget {c.cpu_limit:.0f}")
         if self.traceback:
             found.append("traceback")
         if self.code != c.code:
@@ -277,7 +283,7 @@ def make_fixtures(d: Path) -> None:
 
 def run_case(case: Case, d: Path) -> Outcome:
     argv = [a.replace("{d}", str(d)) for a in case.argv]
-    env = dict(os.environ, PYTHONPATH=str(SRC), LOGICDISTILL_HOME=str(d / "home"), PYTHONWARNINGS="ignore")
+    env = dict(os.environ, PYTHONPATH=str(SRC), LOGICDISTILL_HOME=str(d / "home"))
     env.pop("LOGICDISTILL_DEBUG", None)
     env.update({k: v.replace("{d}", str(d)) for k, v in case.env.items()})
     if case.blocked:
@@ -285,15 +291,24 @@ def run_case(case: Case, d: Path) -> Outcome:
     else:
         cmd = [sys.executable, "-m", "logicdistill", *argv]
     start = time.perf_counter()
-    try:
-        done = subprocess.run(
-            cmd, cwd=d, env=env, capture_output=True, text=True, timeout=case.timeout, stdin=subprocess.DEVNULL
-        )
-        code, stderr = done.returncode, done.stderr
-    except subprocess.TimeoutExpired as exc:
-        code = None
-        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-    return Outcome(case, code, time.perf_counter() - start, stderr)
+    # Output to files and reaping with os.wait4: no pipe to drain, and wait4 hands back the child's rusage.
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                code: int | None = os.waitstatus_to_exitcode(status)
+                break
+            if time.perf_counter() - start > case.timeout:
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                code = None
+                break
+            time.sleep(0.01)
+        proc.returncode = -1 if code is None else code  # reaped here; keep Popen from waiting again
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    return Outcome(case, code, time.perf_counter() - start, usage.ru_utime + usage.ru_stime, stderr)
 
 
 def run_all(cases: list[Case] | None = None, workers: int = 4) -> list[Outcome]:
@@ -309,18 +324,19 @@ def main() -> int:
     start = time.perf_counter()
     outcomes = run_all()
     width = max(len(o.case.name) for o in outcomes)
-    print(f"{'mistake':<{width}}  exit   secs  first stderr line")
+    print(f"{'mistake':<{width}}  exit  wall s  cpu s  first stderr line")
     for o in outcomes:
         first = o.lines[0] if o.lines else ""
         mark = "  <-- " + "; ".join(o.problems) if o.problems else ""
         code = "hang" if o.code is None else str(o.code)
-        print(f"{o.case.name:<{width}}  {code:>4}  {o.seconds:5.1f}  {first[:110]}{mark}")
+        print(f"{o.case.name:<{width}}  {code:>4}  {o.seconds:6.1f}  {o.cpu:5.2f}  {first[:100]}{mark}")
     tracebacks = sum(o.traceback for o in outcomes)
     hangs = sum(o.code is None for o in outcomes)
     bad = sum(bool(o.problems) for o in outcomes)
+    cpu = sum(o.cpu for o in outcomes)
     print(
         f"\n{len(outcomes)} mistakes: {tracebacks} tracebacks, {hangs} hangs, {bad} not as expected; "
-        f"{time.perf_counter() - start:.1f} s in all"
+        f"{time.perf_counter() - start:.1f} s wall, {cpu:.1f} CPU s in all"
     )
     return 1 if bad else 0
 

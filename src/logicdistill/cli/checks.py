@@ -61,7 +61,6 @@ def int_in(low: int, high: int, what: str = "a whole number") -> Callable[[str],
             raise argparse.ArgumentTypeError(f"must be {what} in {low}..{high}, got {shown!r}")
         return value
 
-    parse.__name__ = what  # argparse shows it in some messages
     return parse
 
 
@@ -72,11 +71,13 @@ episodes_type = int_in(1, EPISODES_MAX, "a number of episodes")
 def version_type(text: str) -> int:
     """``--version N`` of a function base: numbers start at 1 (0 used to show the current one silently)."""
     try:
-        value = int(text) if len(text) <= 24 else 0
+        value = int(text) if len(text) <= 24 else None  # short: int() of thousands of digits is an error too
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a version number (1, 2, ...), got {text[:24]!r}") from None
+        value = None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a version number (1, 2, ...), got {text[:24]!r}")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"version numbers start at 1, got {text[:24]!r}")
+        raise argparse.ArgumentTypeError(f"version numbers start at 1, got {text!r}")
     return value
 
 
