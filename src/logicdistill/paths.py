@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from logicdistill.errors import UserError
+
+
+class HomeError(UserError, OSError):
+    """The home (or a folder in it) cannot be created. A UserError for the CLI's one clear line, and still an
+    OSError so that code which already treats a failed cache folder as "no cache" keeps doing so."""
+
 
 def home() -> Path:
     """The root for caches, function bases and runs: ``$LOGICDISTILL_HOME`` or ``~/.cache/logicdistill``."""
@@ -15,5 +22,12 @@ def home() -> Path:
 def cache_dir(*parts: str) -> Path:
     """A sub-folder of the home, created on first use (``cache_dir("solver")``)."""
     path = home().joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        where = "LOGICDISTILL_HOME" if os.environ.get("LOGICDISTILL_HOME") else "the default home"
+        raise HomeError(
+            f"cannot create folder {path} ({err.strerror or err}); point LOGICDISTILL_HOME at a writable folder "
+            f"(now {where}: {home()})"
+        ) from None
     return path

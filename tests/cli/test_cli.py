@@ -50,7 +50,7 @@ def test_non_integer_seed_is_rejected(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["eval", "--task", "guess", "--seed", "abc"])
     assert exit_info.value.code == 2
-    assert "invalid int value" in capsys.readouterr().err
+    assert "argument --seed: must be a seed in 0..4294967295" in capsys.readouterr().err
 
 
 def test_play_prints_turn_by_turn(capsys):

@@ -1,12 +1,19 @@
-"""The ``logicdistill`` command line. Each subcommand lives in its own module."""
+"""The ``logicdistill`` command line. Each subcommand lives in its own module.
+
+Errors: a UserError (bad input, checked up front by ``cli.checks``) prints one line and exits 2. As a last
+resort an OSError or an undecodable JSON / UTF-8 file does the same, with a hint that LOGICDISTILL_DEBUG=1
+shows the traceback; any other exception is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 
 from logicdistill import __version__, plugins
+from logicdistill.cli import checks
 from logicdistill.errors import UserError
 
 # Modules that each register their subcommands with ``add_parser(subparsers)``.
@@ -22,7 +29,7 @@ _COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = checks.OneLineParser(  # argparse errors as one line too (subparsers inherit the class)
         prog="logicdistill",
         description="Logic Distillation: a teacher LLM writes checked functions, a small student learns to "
         "select and call them.",
@@ -58,10 +65,22 @@ def main(argv: list[str] | None = None) -> int:
             plugins.import_plugin(module)
         except UserError as err:  # the other tasks still work
             plugins.warn(str(err))
+    from logicdistill.sandbox.shutdown import exit_on_signals
+
     try:
-        return int(args.func(args) or 0)
+        with exit_on_signals():  # SIGTERM unwinds through every ``finally``: no sandbox worker outlives a command
+            return int(args.func(args) or 0)
     except UserError as err:
         print(f"logicdistill: error: {err}", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        if isinstance(err, BrokenPipeError) and checks.stdout_closed():  # `... | head`: the reader left
+            return checks.quiet_broken_pipe()
+        # Last resort for a file or folder the checks did not foresee (permissions, disk full, a corrupt
+        # file): one line and exit 2. Other exception types are bugs and keep their traceback.
+        if checks.debugging():
+            raise
+        checks.print_error(checks.last_resort_message(err))
         return 2
     except KeyboardInterrupt:
         print("logicdistill: interrupted", file=sys.stderr)

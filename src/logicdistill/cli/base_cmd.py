@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from logicdistill.cli import checks
 from logicdistill.tasks import get_task, task_names
 from logicdistill.teacher.build import AdmissionFailed, build_base, check_base, default_store
 
@@ -27,12 +28,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     check = sub.add_parser("check", help="re-run admission on every function; exit 1 with reasons on failure")
     common(check)
-    check.add_argument("--version", type=int, help="a stored version (default: the current one)")
+    check.add_argument("--version", type=checks.version_type, help="a stored version, 1.. (default: the current one)")
     check.set_defaults(func=run_check)
 
     show = sub.add_parser("show", help="the stage layout, the manuals and the provenance of a version")
     common(show)
-    show.add_argument("--version", type=int, help="a stored version (default: the current one)")
+    show.add_argument("--version", type=checks.version_type, help="a stored version, 1.. (default: the current one)")
     show.add_argument("--source", action="store_true", help="print each function's source too")
     show.add_argument("--tools", action="store_true", help="print the functions as OpenAI tool JSON schemas")
     show.set_defaults(func=run_show)
@@ -49,6 +50,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     task = get_task(args.task)
     store = default_store(task, args.base_dir)
+    checks.check_output_dir(store.root, "--base-dir" if args.base_dir else "function base folder")
     teacher = make_teacher(args.teacher)
     with _sandbox() as sandbox:
         try:
@@ -68,7 +70,7 @@ def run_build(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     store = default_store(task, args.base_dir)
-    base = store.version(args.version) if args.version else store.require_current(task.name)
+    base = checks.read_base(store, args.version, task.name)
     with _sandbox() as sandbox:
         reports, program_problem = check_base(task, base, sandbox)
     failed = [r for r in reports if not r.ok]
@@ -84,7 +86,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     store = default_store(task, args.base_dir)
-    base = store.version(args.version) if args.version else store.require_current(task.name)
+    base = checks.read_base(store, args.version, task.name)
     if args.tools:
         print(json.dumps([f.tool_schema() for f in base.functions.values()], indent=2))
         return 0

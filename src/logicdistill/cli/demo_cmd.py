@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+from logicdistill.cli import checks
 from logicdistill.evaluation import evaluate, format_table, make_env, make_policy, play_episode, write_json
 from logicdistill.tasks import get_task
 
@@ -21,10 +22,12 @@ BASELINES = ("optimal", "heuristic", "random", "teacher-program", "ld")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="the main job: base -> student -> evaluation -> report, offline")
     p.add_argument("--retrain", action="store_true", help="distil the student again instead of the shipped adapter")
-    p.add_argument("--episodes", type=int, default=20, help="pursuit episodes per policy (default 20)")
-    p.add_argument("--emergency-episodes", type=int, default=10, help="episodes of the emergency scenario")
+    p.add_argument("--episodes", type=checks.episodes_type, default=20, help="pursuit episodes per policy (default 20)")
+    p.add_argument(
+        "--emergency-episodes", type=checks.episodes_type, default=10, help="episodes of the emergency scenario"
+    )
     p.add_argument("--scenario", default="danger_zone", help="the emergency scenario (default danger_zone)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=checks.seed_type, default=0, help="base seed in 0..2**32-1 (default 0)")
     p.add_argument("--out", default="logicdistill-demo", help="report folder (default ./logicdistill-demo)")
     p.add_argument(
         "--rule-teacher",
@@ -41,9 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from logicdistill.student.runs import DistilledStudent, latest_run, new_run_dir, shipped_run
 
     start = time.perf_counter()
+    task = get_task("pursuit")
+    # all of it before the first stage: the demo runs for minutes and writes its report at the end
+    checks.check_seeds(args.seed, max(args.episodes, args.emergency_episodes))
+    checks.require_ml("the demo's student")
+    checks.check_output_dir(args.out, "--out")
+    checks.check_env(task, {"scenario": args.scenario})
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    task = get_task("pursuit")
 
     print("== 1. function base (Eq. 1, recorded teacher, admitted in the sandbox)")
     session = FunctionBaseSession(task)

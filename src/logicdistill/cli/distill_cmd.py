@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from logicdistill.cli import checks
 from logicdistill.tasks import get_task, task_names
 
 
@@ -32,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="run folder (default: a new folder under ~/.cache/logicdistill/runs/TASK); "
         "rerun with the same --out to resume an interrupted run",
     )
-    p.add_argument("--seed", type=int, default=d.seed, help="seed of traces, sampling and training")
+    p.add_argument("--seed", type=checks.seed_type, default=d.seed, help="seed of traces, sampling and training")
     p.add_argument(
         "--teacher",
         default=d.teacher,
@@ -79,12 +80,19 @@ def run(args: argparse.Namespace) -> int:
         "epochs",
         "k",
         "batch_size",
+        "lora_r",
     ):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
     for name in ("synthetic_examples", "override_examples"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must not be negative")
+    for name in ("lr", "lr_decay"):  # LoRA would only fail on these after the traces are built
+        if not getattr(args, name) > 0:
+            raise UserError(f"--{name.replace('_', '-')} must be greater than 0, got {getattr(args, name)}")
+    checks.require_ml("distill (training the student)")
+    if args.out:
+        checks.check_output_dir(args.out, "--out")
     config = DistillConfig(
         kind=args.kind,
         student=args.student,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from logicdistill.cli import checks
 from logicdistill.errors import UserError
 from logicdistill.evaluation import (
     check_policy_name,
@@ -21,14 +23,21 @@ from logicdistill.tasks import Task, get_task, task_names
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("eval", help="play N episodes with paired seeds and print a table")
     _common(p)
-    p.add_argument("--episodes", type=int, default=100, help="episodes per policy (default 100)")
+    p.add_argument(
+        "--episodes",
+        type=checks.episodes_type,
+        default=100,
+        help=f"episodes per policy, 1..{checks.EPISODES_MAX} (default 100)",
+    )
     p.add_argument("--json", metavar="FILE", help="write the results object (a list for several policies)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run_eval)
 
     q = subparsers.add_parser("play", help="play one episode and print it turn by turn")
     _common(q)
-    q.add_argument("--render", metavar="FILE", help="write the episode as an animation (GIF) where the task draws one")
+    q.add_argument(
+        "--render", metavar="FILE", help="write the episode as an animation (.gif or .png) where the task draws one"
+    )
     q.set_defaults(func=run_play)
 
 
@@ -37,7 +46,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--policy", default="optimal", help="policy name; eval takes several, comma-separated (default optimal)"
     )
-    p.add_argument("--seed", type=int, default=0, help="base seed; episode i uses seed+i (default 0)")
+    p.add_argument(
+        "--seed", type=checks.seed_type, default=0, help="base seed in 0..2**32-1; episode i uses seed+i (default 0)"
+    )
     p.add_argument(
         "--env-arg",
         action="append",
@@ -86,7 +97,7 @@ def env_kwargs(task: Task, args: argparse.Namespace) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UserError(f"--env-arg wants KEY=VALUE, got {item!r}")
-        kwargs[key] = int(value) if value.lstrip("-").isdigit() else value
+        kwargs[key] = checks.env_value(value)
     return kwargs
 
 
@@ -98,6 +109,9 @@ def run_eval(args: argparse.Namespace) -> int:
     for name in policies:  # fail on a bad name before any episode is played
         check_policy_name(task, name)
     kwargs = env_kwargs(task, args)
+    _preflight(task, policies, kwargs, args, args.episodes)
+    if args.json:
+        checks.check_output_file(args.json, "--json")
     results = [
         evaluate(task, name, args.episodes, args.seed, kwargs, _policy_options(name, args), progress=not args.quiet)
         for name in policies
@@ -112,6 +126,10 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_play(args: argparse.Namespace) -> int:
     task = get_task(args.task)
+    check_policy_name(task, args.policy)
+    _preflight(task, [args.policy], env_kwargs(task, args), args, 1)
+    if args.render:
+        checks.check_render(task, args.render)
     policy = make_policy(task, args.policy, **_policy_options(args.policy, args))
     env = make_env(task, env_kwargs(task, args))
     frames = []
@@ -139,6 +157,14 @@ def run_play(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(task: Any, policies: list[str], kwargs: dict[str, Any], args: argparse.Namespace, episodes: int) -> None:
+    """Everything that can be checked before a policy is built or an episode played."""
+    checks.check_seeds(args.seed, episodes)
+    checks.require_ml_for(policies)
+    checks.check_run_dir(args.run)
+    checks.check_env(task, kwargs)
+
+
 def _policy_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
     from logicdistill.agent.policies import policy_options
 
@@ -153,5 +179,6 @@ def _save_animation(frames: list[Any], path: str) -> None:
     frames = [f for f in frames if f is not None]
     if not frames:
         raise UserError("this task draws no pictures; --render is not available")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # checked writable up front, created only now
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=400, loop=0)
     print(f"wrote {path}")

@@ -44,7 +44,15 @@ def check_policy_name(task: Task, name: str) -> None:
 def make_policy(task: Task, name: str, **options: Any) -> Policy:
     """The task's policy called ``name``, or a UserError naming the choices."""
     check_policy_name(task, name)
-    return policy_factories(task)[name](task, **options)
+    try:
+        return policy_factories(task)[name](task, **options)
+    except ModuleNotFoundError as err:
+        # A student policy without the [ml] extra: say how to install it. Other missing modules are bugs.
+        from logicdistill.cli.checks import ML_MODULES, ml_error
+
+        if (err.name or "").split(".")[0] not in ML_MODULES:
+            raise
+        raise ml_error(f"policy {name!r}", [err.name]) from None
 
 
 def make_env(task: Task, env_kwargs: dict[str, Any]) -> gym.Env:

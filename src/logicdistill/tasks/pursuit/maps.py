@@ -1,7 +1,12 @@
 """Pursuit maps: the named 10×10 maps, seeded random maps, and map files.
 
-A map file is plain text, one line per row: ``.`` a free cell, ``#`` an obstacle. Every map keeps
+A map file is plain UTF-8 text, one line per row: ``.`` a free cell, ``#`` an obstacle. Every map keeps
 its free cells connected, so any unit can reach any free cell.
+
+Size caps: at most MAX_SIDE rows and columns and MAX_FREE_CELLS free cells. The exact solver holds
+about 15 bytes per state and there are n**3 states for n free cells (measured peak: 10x10 open 18 MiB,
+0.7 s; 12x12 47 MiB, 2.3 s; 15x15 160 MiB, 14 s; 16x16 230 MiB, 26 s cold on one core), so 256 cells
+is the largest a laptop solves in under a minute, while a 40x40 open map would want about 57 GiB.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from logicdistill.tasks.pursuit.rules import DELTAS, Cell
 
 MAPS_DIR = Path(__file__).parent / "maps"
 NAMED_MAPS: tuple[str, ...] = ("open", "block", "walls", "scatter", "rooms")
+MAX_SIDE = 32  # rows and columns; keeps observations and rendered frames small
+MAX_FREE_CELLS = 256  # the solver's n**3 states: 16x16 open is ~230 MiB (see the module docstring)
+MAX_FILE_BYTES = 64 * 1024  # a 32x32 map is ~1 KiB; anything far bigger is not a map file
+SEED_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +97,7 @@ def parse_map(text: str, name: str = "custom") -> GridMap:
         bad = set(row) - {".", "#"}
         if bad:
             raise FormatError(f"map {name!r}: row {i + 1} has {sorted(bad)}; use '.' (free) and '#' (obstacle)")
+    check_size(name, len(rows), width, sum(row.count(".") for row in rows))
     obstacles = np.array([[ch == "#" for ch in row] for row in rows], dtype=bool)
     grid = GridMap(name, obstacles)
     if len(grid.free_cells) < 3:
@@ -99,6 +109,7 @@ def parse_map(text: str, name: str = "custom") -> GridMap:
 
 def random_map(seed: int, width: int = 10, height: int = 10, density: float = 0.1) -> GridMap:
     """A seeded random map: obstacles added one by one, each only if free cells stay connected."""
+    check_size(f"random:{seed}", height, width, width * height - int(round(density * width * height)))
     rng = np.random.default_rng(seed)
     obstacles = np.zeros((height, width), dtype=bool)
     target = int(round(density * width * height))
@@ -117,15 +128,47 @@ def load_map(spec: str) -> GridMap:
     if spec in NAMED_MAPS:
         return _named(spec)
     if spec.startswith("random:"):
-        try:
-            seed = int(spec.split(":", 1)[1])
-        except ValueError:
-            raise UserError(f"random map seed must be an integer: {spec!r}") from None
+        text = spec.split(":", 1)[1].strip()
+        seed = int(text) if text.isdigit() and len(text) <= 10 else -1
+        if not 0 <= seed <= SEED_MAX:
+            raise UserError(f"random map seed must be a whole number in 0..{SEED_MAX}, got {spec!r}")
         return random_map(seed)
     path = Path(spec)
     if path.is_file():
-        return parse_map(path.read_text(), name=path.stem)
+        return parse_map(_read_map_file(path), name=path.stem)
+    if path.exists():
+        raise UserError(f"map {spec!r} is not a regular file (a directory?); give a map file, a name or random:SEED")
     raise UserError(f"unknown map {spec!r}: use one of {', '.join(NAMED_MAPS)}, random:SEED, or a map file")
+
+
+def check_size(name: str, height: int, width: int, free: int) -> None:
+    """UserError when a map is larger than the caps (checked before any array or solver table is built)."""
+    if height > MAX_SIDE or width > MAX_SIDE:
+        raise UserError(
+            f"map {name!r} is {height}x{width}; maps may have at most {MAX_SIDE} rows and {MAX_SIDE} columns"
+        )
+    if free > MAX_FREE_CELLS:
+        gib = 15 * free**3 / 2**30
+        raise UserError(
+            f"map {name!r} has {free} free cells; the exact solver handles at most {MAX_FREE_CELLS} "
+            f"(a 16x16 open map; this one would need about {gib:.0f} GiB)"
+        )
+
+
+def _read_map_file(path: Path) -> str:
+    """The text of a map file; UserError for a file too big, binary or not UTF-8 (checked before parsing)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UserError(f"map file {path} is {size} bytes; a map has at most {MAX_SIDE}x{MAX_SIDE} cells (~1 KiB)")
+    data = path.read_bytes()
+    if b"\0" in data:
+        raise UserError(f"map file {path} is binary; a map is text of '.' (free) and '#' (obstacle)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UserError(
+            f"map file {path} is not UTF-8 text (byte {data[err.start]:#04x} at offset {err.start})"
+        ) from None
 
 
 @functools.cache
