@@ -90,6 +90,30 @@ PLAY = ("play", "--task", "pursuit", "--policy", "random")
 CASES: list[Case] = [
     # names
     Case("unknown task", ("eval", "--task", "nope"), expect="unknown task"),
+    # plugins, teachers, task options
+    Case("check-task unknown task", ("check-task", "nope"), expect="unknown task"),
+    Case(
+        "--plugin that does not import, then its task",
+        ("--plugin", "no_such_plugin_module", "eval", "--task", "nope"),
+        expect="unknown task",
+        max_lines=2,
+    ),
+    Case(
+        "--teacher recorded:missing folder",
+        ("base", "build", "--task", "blackjack", "--teacher", "recorded:{d}/no"),
+        expect="is not a folder",
+    ),
+    Case(
+        "--rule-teacher garbage",
+        ("eval", "--task", "pursuit", "--policy", "teacher-program", "--rule-teacher", "nonsense", "--episodes", "1"),
+        expect="unknown teacher",
+    ),
+    Case(
+        "task option another task lacks",
+        ("eval", "--task", "blackjack", "--map", "open"),
+        expect="unknown option --map",
+    ),
+    Case("task option without a value", ("eval", "--task", "pursuit", "--map"), expect="needs a value"),
     Case("unknown policy", ("eval", "--task", "pursuit", "--policy", "nope"), expect="unknown policy"),
     Case("empty policy list", ("eval", "--task", "pursuit", "--policy", ","), expect="no policy"),
     Case("unknown scenario", (*P, "--scenario", "nope"), expect="unknown scenario"),
