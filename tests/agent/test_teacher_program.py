@@ -25,3 +25,21 @@ def test_program_drives_the_base_and_adopts_the_new_rule(tmp_path, recorded):
         assert "[act] add_hundred(state=state)" in policy.last_trace
     finally:
         policy.close()
+
+
+def test_a_damaged_stored_base_is_named_and_built_again(tmp_path, recorded, capsys):
+    from logicdistill.agent.session import FunctionBaseSession
+
+    task = CountTask()
+    first = FunctionBaseSession(task, recorded, tmp_path / "b")
+    first.close()
+    victim = next((tmp_path / "b" / "count" / "functions").glob("double_it.*.json"))
+    victim.write_text(victim.read_text()[:40])  # truncated, as a crash or a full disk leaves it
+    again = FunctionBaseSession(task, recorded, tmp_path / "b")
+    try:
+        assert again.base.number > first.base.number and "double_it" in again.base.functions
+        assert again.runtime.call("double_it", {"state": {"x": 3}}).value == 6
+    finally:
+        again.close()
+    err = capsys.readouterr().err
+    assert "building it again" in err and err.strip().count("\n") == 0

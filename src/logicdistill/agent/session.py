@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logicdistill import plugins
 from logicdistill.agent.runtime import FunctionRuntime
+from logicdistill.errors import FormatError
 from logicdistill.functionbase.store import BaseVersion
 from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.build import adopt_rule, build_base, default_store
@@ -48,10 +50,9 @@ class FunctionBaseSession:
         self.store = default_store(self.task, self.base_root)
         if self.sandbox is None:
             self.sandbox = Sandbox(workers=1)
-        number = self.store.find(self.teacher.base_note(self.task))
-        base = (
-            self.store.version(number) if number else build_base(self.task, self.teacher, self.store, self.sandbox).base
-        )
+        base = self._stored(self.store.find(self.teacher.base_note(self.task)))
+        if base is None:
+            base = build_base(self.task, self.teacher, self.store, self.sandbox).base
         self.eq1_version = base.number
         self.runtime = FunctionRuntime(base, self.sandbox)
 
@@ -75,16 +76,25 @@ class FunctionBaseSession:
         start = time.perf_counter()
         parent = self.runtime.base
         note = self.rule_teacher.rule_note(self.task, event, parent)
-        number = self.store.find(note)
-        if number is None:
-            result = adopt_rule(self.task, self.rule_teacher, self.store, self.sandbox, event, parent=parent, note=note)
-            number = result.base.number
-        base = self.store.version(number)
+        base = self._stored(self.store.find(note))
+        if base is None:
+            teacher = self.rule_teacher
+            base = adopt_rule(self.task, teacher, self.store, self.sandbox, event, parent=parent, note=note).base
         new = sorted(set(base.functions) - set(parent.functions))
         self.runtime.update(base)
-        adoption = Adoption(event.kind, number, new, time.perf_counter() - start, step)
+        adoption = Adoption(event.kind, base.number, new, time.perf_counter() - start, step)
         self.adoptions.append(adoption)
         return adoption
+
+    def _stored(self, number: int | None) -> BaseVersion | None:
+        """A stored version to reuse; a damaged one is named in one line and built again (the build heals it)."""
+        if number is None:
+            return None
+        try:
+            return self.store.version(number)
+        except FormatError as err:
+            plugins.warn(f"{err}; building it again")
+            return None
 
     def close(self) -> None:
         self.sandbox.close()
