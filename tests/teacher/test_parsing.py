@@ -99,3 +99,20 @@ def test_ask_repairs_only_marked_exceptions(loopback, tmp_path):
     with pytest.raises(ValueError):  # not marked: propagates at once, no repair turn
         ask(client, [{"role": "user", "content": "Another?"}], parse_int)
     assert len(server.events()) == 3
+
+
+def test_an_unusable_reply_reaches_the_user_escape_safe():
+    from logicdistill.llm.client import TeacherError
+    from logicdistill.teacher.parsing import ask
+
+    class Hostile:
+        def chat(self, messages, **params):
+            return "\x1b]0;owned\x07\x1b[2J no code here\nsecond line"
+
+    def parse(reply):
+        raise ReplyParseError(f"cannot use {reply}")
+
+    with pytest.raises(TeacherError) as err:
+        ask(Hostile(), [{"role": "user", "content": "q"}], parse, max_repairs=1)
+    text = str(err.value)
+    assert "\x1b" not in text and "\x07" not in text and "\n" not in text and "no code here" in text

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from logicdistill.errors import FormatError
 from logicdistill.llm.client import ChatClient, TeacherError
+from logicdistill.llm.transport import safe_text
 
 T = TypeVar("T")
 
@@ -190,4 +191,4 @@ def ask(
                 {"role": "assistant", "content": reply},
                 {"role": "user", "content": f"Your reply could not be used: {err}. Reply again with {hint}."},
             ]
-    raise TeacherError(f"teacher reply still unusable after {max_repairs} repairs: {last}") from last
+    raise TeacherError(f"teacher reply still unusable after {max_repairs} repairs: {safe_text(last)}") from last
