@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from logicdistill import extras
 from logicdistill.cli import checks, main
 from logicdistill.errors import UserError
 from tests.cli import census
@@ -103,7 +104,7 @@ def test_other_missing_modules_stay_errors(monkeypatch):
 
 def test_find_spec_sees_a_hidden_module(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "peft", None)
-    assert "peft" in checks.missing_ml_modules()
+    assert "peft" in extras.missing_ml_modules()
     with pytest.raises(UserError, match="missing: peft"):
         checks.require_ml_for(["random", "student-kd"])
     checks.require_ml_for(["random", "heuristic"])  # no student: no requirement

@@ -16,7 +16,6 @@ when nothing more specific caught them (LOGICDISTILL_DEBUG=1 re-raises them with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import select
@@ -27,14 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from logicdistill.errors import UserError
+from logicdistill.extras import missing_ml_modules, ml_error
 
 SEED_MAX = 2**32 - 1
 EPISODES_MAX = 1_000_000
 RENDER_SUFFIXES = (".gif", ".png")
 # What the student and its retriever import (the [ml] extra). bm25s is left out: the BM25 retriever is
 # computed in-house and bm25s is only a test oracle, so a missing bm25s must not block a working student.
-ML_MODULES = ("torch", "transformers", "peft", "gguf", "sentence_transformers")
-ML_HINT = 'pip install "logicdistill[ml]"'
 # The built-in policies that load a student model (the LD policies other than teacher-program/-direct).
 STUDENT_POLICIES = frozenset({"ld", "ld-untuned", "ld-generate", "student-direct", "student-kd"})
 DEBUG_ENV = "LOGICDISTILL_DEBUG"
@@ -146,22 +144,6 @@ def check_render(task: Any, path: str) -> None:
     if type(task).frame is Task.frame:  # the base class draws nothing; checked again after the episode
         raise UserError(f"task {task.name!r} draws no pictures; --render is not available")
     check_output_file(path, "--render", RENDER_SUFFIXES)
-
-
-def missing_ml_modules() -> list[str]:
-    """The [ml] modules that cannot be imported (find_spec: nothing is loaded, torch takes seconds)."""
-    missing = []
-    for name in ML_MODULES:
-        try:
-            if importlib.util.find_spec(name) is None:
-                missing.append(name)
-        except (ImportError, ValueError):  # a broken install or a stubbed sys.modules entry
-            missing.append(name)
-    return missing
-
-
-def ml_error(what: str, missing: Iterable[str]) -> UserError:
-    return UserError(f"{what} needs the ml extra (missing: {', '.join(missing)}): {ML_HINT}")
 
 
 def require_ml(what: str = "the student") -> None:

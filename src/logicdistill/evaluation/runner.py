@@ -11,6 +11,7 @@ import gymnasium as gym
 from tqdm import tqdm
 
 from logicdistill.errors import UserError
+from logicdistill.extras import ML_MODULES, ml_error
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Task
 
 StepHook = Callable[[int, Any, Any, float, dict[str, Any]], None]
@@ -45,14 +46,16 @@ def make_policy(task: Task, name: str, **options: Any) -> Policy:
     """The task's policy called ``name``, or a UserError naming the choices."""
     check_policy_name(task, name)
     try:
-        return policy_factories(task)[name](task, **options)
+        policy = policy_factories(task)[name](task, **options)
     except ModuleNotFoundError as err:
         # A student policy without the [ml] extra: say how to install it. Other missing modules are bugs.
-        from logicdistill.cli.checks import ML_MODULES, ml_error
-
         if (err.name or "").split(".")[0] not in ML_MODULES:
             raise
         raise ml_error(f"policy {name!r}", [err.name]) from None
+    if not isinstance(policy, Policy):  # the runner relies on the Policy contract (metrics, close, last_trace)
+        kind = type(policy).__name__
+        raise UserError(f"policy {name!r} of task {task.name!r} is a {kind}, not a logicdistill Policy subclass")
+    return policy
 
 
 def make_env(task: Task, env_kwargs: dict[str, Any]) -> gym.Env:
