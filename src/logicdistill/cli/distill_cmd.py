@@ -93,27 +93,7 @@ def run(args: argparse.Namespace) -> int:
     checks.require_ml("distill (training the student)")
     if args.out:
         checks.check_output_dir(args.out, "--out")
-    config = DistillConfig(
-        kind=args.kind,
-        student=args.student,
-        teacher=args.teacher,
-        rule_teacher=args.rule_teacher,
-        seed=args.seed,
-        train_episodes=args.train_episodes,
-        heldout_episodes=args.heldout_episodes,
-        task_examples=args.task_examples,
-        synthetic_examples=args.synthetic_examples,
-        override_examples=args.override_examples,
-        heldout_examples=args.heldout_examples,
-        k=args.k,
-        retriever=args.retriever,
-        embedder=args.embedder,
-        epochs=args.epochs,
-        lr=args.lr,
-        lr_decay=args.lr_decay,
-        lora_r=args.lora_r,
-        batch_size=args.batch_size,
-    )
+    config = DistillConfig.from_dict(vars(args))  # every option is named after its config field
     run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
     out = Path(args.out) if args.out else new_run_dir(run_name, args.seed)
     print(f"run folder: {out} (rerun with --out {out} to resume)")
