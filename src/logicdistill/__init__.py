@@ -6,7 +6,15 @@ Importing the package registers its Gymnasium environments (``logicdistill/Pursu
 
 from __future__ import annotations
 
-import gymnasium as gym
+import os
+
+# Torch's OpenMP threads must wait passively at their barriers, or a core taken by another process makes
+# them spin through their time slices (measured: 5x slower beside other jobs; see logicdistill/compute.py).
+# OpenMP reads this once, when torch loads it, so it is set here, before anything imports torch; a policy
+# the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import gymnasium as gym  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,10 @@ from logicdistill.tasks.base import Policy, Task
 
 
 class DirectPolicy(Policy):
-    def __init__(self, task: Task, tuned: bool = False, run: str | None = None, student: Any = None):
+    def __init__(
+        self, task: Task, tuned: bool = False, run: str | None = None, student: Any = None, device: str = "cpu"
+    ):
+        from logicdistill.compute import Compute
         from logicdistill.student.loading import load_student
         from logicdistill.student.training import load_adapter
 
@@ -25,7 +28,8 @@ class DirectPolicy(Policy):
         self.name = "student-kd" if tuned else "student-direct"
         record = resolve_run(f"{task.name}-kd", run) if tuned else None
         if student is None:
-            self.student = record.load_student() if record else load_student("default")
+            dtype = Compute(device).dtype
+            self.student = record.load_student(device, dtype) if record else load_student("default", device, dtype)
         else:
             self.student = student
             if record is not None:

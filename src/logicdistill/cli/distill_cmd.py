@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from logicdistill import compute
 from logicdistill.tasks import get_task, task_names
 
 
@@ -60,6 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--retriever", default=d.retriever, choices=["bm25", "dense", "fused"])
     p.add_argument("--embedder", default=d.embedder, choices=["minilm", "hashing"])
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    compute.add_options(p, "held-out prompts scored per forward pass (default: sized for the device)")
     p.set_defaults(func=run)
 
 
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from logicdistill.student.runs import new_run_dir
 
     task = get_task(args.task)
+    chosen = compute.from_args(args)
     if not task.stages:
         raise UserError(f"task {task.name!r} declares no stage layout to distil")
     for name in (
@@ -109,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
     out = Path(args.out) if args.out else new_run_dir(run_name, args.seed)
     print(f"run folder: {out} (rerun with --out {out} to resume)")
-    m = distill(task, config, out, progress=not args.quiet).metrics
+    m = distill(task, config, out, progress=not args.quiet, device=chosen.device, rows=args.batch).metrics
     print(
         f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
     )

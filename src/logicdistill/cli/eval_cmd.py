@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from logicdistill import compute
 from logicdistill.errors import UserError
 from logicdistill.evaluation import (
     check_policy_name,
@@ -24,10 +25,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--episodes", type=int, default=100, help="episodes per policy (default 100)")
     p.add_argument("--json", metavar="FILE", help="write the results object (a list for several policies)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    compute.add_options(
+        p,
+        "episodes played in lockstep, each stage of all of them scored in one forward pass (ld policies; "
+        "same choices as one after another; default 1)",
+    )
     p.set_defaults(func=run_eval)
 
     q = subparsers.add_parser("play", help="play one episode and print it turn by turn")
     _common(q)
+    compute.add_options(q, "accepted for symmetry with eval (play plays one episode)")
     q.add_argument("--render", metavar="FILE", help="write the episode as an animation (GIF) where the task draws one")
     q.set_defaults(func=run_play)
 
@@ -98,8 +105,18 @@ def run_eval(args: argparse.Namespace) -> int:
     for name in policies:  # fail on a bad name before any episode is played
         check_policy_name(task, name)
     kwargs = env_kwargs(task, args)
+    chosen = compute.from_args(args)
     results = [
-        evaluate(task, name, args.episodes, args.seed, kwargs, _policy_options(name, args), progress=not args.quiet)
+        evaluate(
+            task,
+            name,
+            args.episodes,
+            args.seed,
+            kwargs,
+            _policy_options(name, args, chosen),
+            progress=not args.quiet,
+            batch=chosen.batch,
+        )
         for name in policies
     ]
     reference = "optimal" if "optimal" in policies and len(policies) > 1 else None
@@ -112,7 +129,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_play(args: argparse.Namespace) -> int:
     task = get_task(args.task)
-    policy = make_policy(task, args.policy, **_policy_options(args.policy, args))
+    policy = make_policy(task, args.policy, **_policy_options(args.policy, args, compute.from_args(args)))
     env = make_env(task, env_kwargs(task, args))
     frames = []
 
@@ -139,10 +156,11 @@ def run_play(args: argparse.Namespace) -> int:
     return 0
 
 
-def _policy_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
+def _policy_options(name: str, args: argparse.Namespace, chosen: compute.Compute) -> dict[str, Any]:
     from logicdistill.agent.policies import policy_options
 
-    return policy_options(name, {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run})
+    given = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
+    return policy_options(name, given | chosen.policy_options())
 
 
 def _action_text(action: Any) -> str:

@@ -86,11 +86,15 @@ def distill(
     student: Any = None,
     teacher: Any = None,
     base_root: Path | None = None,
+    device: str = "cpu",
+    rows: int | None = None,
 ) -> DistilledStudent:
     """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json).
 
     ``student``, ``teacher`` and ``base_root`` override the config's student and teacher (tests use a tiny
-    student and a recorded teacher of their own)."""
+    student and a recorded teacher of their own). ``device`` is where the student trains (bf16 on CUDA),
+    ``rows`` the held-out prompts scored per forward pass (default: the student's, sized for its device)."""
+    from logicdistill.compute import Compute
     from logicdistill.student.loading import load_student
     from logicdistill.student.training import TrainConfig, evaluate, examples_digest, train_lora
 
@@ -133,7 +137,9 @@ def distill(
         )
     hashes["examples"] = examples_digest(examples)
 
-    student = student or load_student(config.student)
+    student = student or load_student(config.student, device, Compute(device).dtype)
+    if rows is not None:
+        student.rows = rows
     weights_hash = student.weights_hash()
     plain = [g != OVERRIDE_GROUP for g in groups] if groups else [True] * len(heldout)
     before = evaluate(student, [e for e, keep in zip(heldout, plain, strict=True) if keep])
@@ -164,6 +170,7 @@ def distill(
         config=asdict(config),
         extra={
             "command": _command(),
+            "device": str(student.device),
             "base_version": base.number,
             "functions": sorted(base.functions),
             "hashes": hashes,

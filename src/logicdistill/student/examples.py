@@ -130,10 +130,15 @@ def candidate_token_ids(tokenizer, name: str, end_id: int) -> tuple[int, ...]:
 def prompt_ids(tokenizer, fmt: ChatFormat, example: SelectionExample) -> tuple[list[int], list[int]]:
     """(fixed part ids, varying part ids) of the example's prompt; their concatenation is the whole prompt."""
     fixed = tokenizer(fmt.head + example.prefix, add_special_tokens=False)["input_ids"]
+    return list(fixed), varying_ids(tokenizer, fmt, example)
+
+
+def varying_ids(tokenizer, fmt: ChatFormat, example: SelectionExample) -> list[int]:
+    """The varying part's ids alone (tokenised apart from the fixed part, so they do not depend on it)."""
     varying = tokenizer(example.state + fmt.tail, add_special_tokens=False)["input_ids"]
     if not varying:
         raise ValueError("the varying part of a prompt must not be empty")
-    return list(fixed), list(varying)
+    return list(varying)
 
 
 def format_manuals(manuals: Sequence[tuple[str, str]]) -> str:

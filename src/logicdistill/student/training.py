@@ -106,6 +106,7 @@ def _attach_lora(student: Student, config: TrainConfig) -> None:
     torch.manual_seed(config.seed)  # LoRA's A matrices are drawn from the global RNG
     with _quiet_peft():
         student.model = get_peft_model(student.model, lora)
+    student.adapter_dir = None  # a fresh adapter, saved nowhere yet
     student.clear_cache()
 
 
@@ -283,8 +284,10 @@ def load_adapter(student: Student, adapter_dir: Path | str) -> Student:
     try:
         with _quiet_peft():
             student.model = PeftModel.from_pretrained(base, str(adapter_dir)).eval()
+        student.adapter_dir = adapter_dir.resolve()
     except Exception as exc:
         student.model = base
+        student.adapter_dir = None
         raise UserError(f"cannot load the adapter in {adapter_dir} onto {student.name}: {exc}") from exc
     finally:
         student.clear_cache()
