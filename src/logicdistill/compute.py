@@ -56,8 +56,9 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def resolve_device(choice: str | None, has_cuda: Callable[[], bool] = cuda_available) -> str:
+def resolve_device(choice: str | None, has_cuda: Callable[[], bool] | None = None) -> str:
     """``auto`` (or None) -> ``cuda`` when available, else ``cpu``; ``cuda`` without a GPU is the user's error."""
+    has_cuda = has_cuda or cuda_available  # looked up now, so a test can stand in for the GPU
     choice = choice or "auto"
     if choice not in DEVICES:
         raise UserError(f"--device must be one of {', '.join(DEVICES)}, got {choice!r}")
