@@ -226,20 +226,21 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, help="torch threads (default: the CPUs this process may use)")
     ap.add_argument("--rows", type=int, help="prompts per forward pass (default: the student's, sized for the device)")
+    ap.add_argument("--dtype", choices=compute.DTYPES, default="auto", help="the student's precision (auto: fp32 on CPU)")
     ap.add_argument("--replay", type=int, default=24, help="forward passes replayed alone per run, for the floor")
     ap.add_argument("--load-episodes", type=int, default=4, help="episodes per run under load (0: skip)")
     ap.add_argument("--json", metavar="FILE", help="write the table as JSON")
     args = ap.parse_args()
     batches = [int(b) for b in args.batches.split(",") if b.strip()]
 
-    chosen = compute.resolve("cpu", args.threads, 1)
+    chosen = compute.resolve("cpu", args.threads, 1, args.dtype)
     load_before = os.getloadavg()
     task = get_task("pursuit")
-    policy = make_policy(task, "ld", run=str(shipped_run("pursuit")))
+    policy = make_policy(task, "ld", run=str(shipped_run("pursuit")), dtype=args.dtype)
     if args.rows:
         policy.student.rows = args.rows
-    print(f"pursuit, shipped adapter, {chosen.threads} torch threads, {policy.student.rows} prompts per forward, "
-          f"load average before {load_before[0]:.2f}")  # fmt: skip
+    print(f"pursuit, shipped adapter, {chosen.dtype}, {chosen.threads} torch threads, {policy.student.rows} prompts "
+          f"per forward, load average before {load_before[0]:.2f}")  # fmt: skip
     play(task, policy, [args.seed], 0)  # warm up: prefix caches, lazy imports
     try:
         sequential, reference = measure(task, policy, "sequential", 0, args.episodes, args.seed, args.replay)
@@ -272,6 +273,7 @@ def main() -> None:
         table = {
             "task": "pursuit",
             "threads": chosen.threads,
+            "dtype": str(chosen.dtype),
             "rows": policy.student.rows,
             "cpus": compute.available_cpus(),
             "load_average_before": load_before,

@@ -20,9 +20,13 @@ def test_auto_takes_a_gpu_only_when_torch_sees_one():
         compute.resolve_device("tpu")
 
 
-def test_bf16_on_cuda_fp32_on_cpu():
+def test_bf16_on_cuda_fp32_on_cpu_unless_asked():
     assert compute.Compute("cuda").dtype == torch.bfloat16
     assert compute.Compute("cpu").dtype == torch.float32
+    assert compute.Compute("cpu", precision="bf16").dtype == torch.bfloat16
+    assert compute.Compute("cuda", precision="fp32").dtype == torch.float32
+    with pytest.raises(UserError, match="--dtype"):
+        compute.resolve("cpu", 1, 1, "fp8")
 
 
 def test_threads_never_exceed_this_process_share_of_the_cpus(monkeypatch):
@@ -64,10 +68,10 @@ def test_the_cli_hands_the_device_to_the_policies_and_the_batch_to_evaluate(monk
     monkeypatch.setattr(compute, "cuda_available", lambda: True)
     argv = ["eval", "--task", "pursuit", "--policy", "ld,optimal", "--episodes", "2", "--batch", "8", "--quiet"]
     assert main(argv) == 0
-    assert seen == [("ld", {"device": "cuda"}, 8), ("optimal", {}, 8)]
+    assert seen == [("ld", {"device": "cuda", "dtype": "auto"}, 8), ("optimal", {}, 8)]
     seen.clear()
-    assert main([*argv, "--device", "cpu", "--threads", "1"]) == 0
-    assert seen[0] == ("ld", {"device": "cpu"}, 8)
+    assert main([*argv, "--device", "cpu", "--threads", "1", "--dtype", "bf16"]) == 0
+    assert seen[0] == ("ld", {"device": "cpu", "dtype": "bf16"}, 8)
 
 
 def test_cuda_without_a_gpu_and_a_bad_batch_are_one_clear_line(monkeypatch, capsys):

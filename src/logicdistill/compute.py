@@ -2,8 +2,11 @@
 
 The same three options on ``eval``, ``play``, ``demo`` and ``distill`` (SPEC §7):
 
-- ``--device auto|cpu|cuda``: ``auto`` takes a GPU when torch sees one. On CUDA the student runs in bf16
-  (half the memory traffic; the small model loses nothing measurable in selection), on CPU in fp32.
+- ``--device auto|cpu|cuda``: ``auto`` takes a GPU when torch sees one.
+- ``--dtype auto|fp32|bf16``: ``auto`` is bf16 on CUDA and fp32 on CPU. bf16 on a CPU with AMX (Sapphire
+  Rapids and later) runs the matrix products several times faster, but the scores move by up to ~0.2 in
+  log-probability, so near ties may be decided otherwise: opt in, and check the choices
+  (benchmarks/bench_precision.py).
 - ``--threads N``: torch's intra-op threads. Default: the CPUs this process may use
   (``os.sched_getaffinity``), shared out among the processes ``accelerate launch`` starts on this machine.
   The sandbox worker does not count against it: every sandbox call blocks the caller, so the worker
@@ -28,26 +31,33 @@ from typing import Any
 from logicdistill.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", "fp32", "bf16")
 
 
 @dataclass(frozen=True)
 class Compute:
-    """A resolved choice: ``device`` is ``cpu`` or ``cuda`` (never ``auto``), ``threads`` >= 1, ``batch`` >= 1."""
+    """A resolved choice: ``device`` is ``cpu`` or ``cuda`` (never ``auto``), ``threads`` >= 1, ``batch`` >= 1;
+    ``precision`` is ``auto``, ``fp32`` or ``bf16``."""
 
     device: str = "cpu"
     threads: int = 1
     batch: int = 1
+    precision: str = "auto"
 
     @property
     def dtype(self) -> Any:
-        """The student's dtype on this device: bf16 on CUDA, fp32 on CPU (CPU bf16 would change choices)."""
+        """The student's torch dtype: as asked, else bf16 on CUDA and fp32 on CPU (where bf16 may change choices)."""
         import torch
 
-        return torch.bfloat16 if self.device == "cuda" else torch.float32
+        if self.precision not in DTYPES:
+            raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.precision!r}")
+        if self.precision == "auto":
+            return torch.bfloat16 if self.device == "cuda" else torch.float32
+        return torch.bfloat16 if self.precision == "bf16" else torch.float32
 
     def policy_options(self) -> dict[str, Any]:
         """The options a policy that loads a student takes from this choice."""
-        return {"device": self.device}
+        return {"device": self.device, "dtype": self.precision}
 
 
 def cuda_available() -> bool:
@@ -114,11 +124,15 @@ def apply_threads(threads: int) -> None:
     os.environ.setdefault("RAYON_NUM_THREADS", str(threads))  # the tokenizers' pool, if not started yet
 
 
-def resolve(device: str | None, threads: int | None, batch: int | None, apply: bool = True) -> Compute:
-    """Check and resolve the three options (and set torch's threads unless ``apply`` is False)."""
+def resolve(
+    device: str | None, threads: int | None, batch: int | None, precision: str | None = None, apply: bool = True
+) -> Compute:
+    """Check and resolve the options (and set torch's threads unless ``apply`` is False)."""
     if batch is not None and batch < 1:
         raise UserError(f"--batch must be at least 1, got {batch}")
-    compute = Compute(resolve_device(device), plan_threads(threads), batch or 1)
+    if (precision or "auto") not in DTYPES:
+        raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {precision!r}")
+    compute = Compute(resolve_device(device), plan_threads(threads), batch or 1, precision or "auto")
     if apply:
         apply_threads(compute.threads)
     return compute
@@ -136,8 +150,15 @@ def add_options(parser: Any, batch_help: str) -> None:
         help=f"torch threads (default: the CPUs this process may use, {available_cpus()} here)",
     )
     parser.add_argument("--batch", type=int, metavar="B", help=batch_help)
+    parser.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="auto",
+        help="the student's precision (default auto: bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX is "
+        "faster but may decide near ties otherwise)",
+    )
 
 
 def from_args(args: Any) -> Compute:
     """The resolved choice of a parsed command line (threads applied)."""
-    return resolve(getattr(args, "device", None), getattr(args, "threads", None), getattr(args, "batch", None))
+    return resolve(args.device, args.threads, args.batch, getattr(args, "dtype", None))

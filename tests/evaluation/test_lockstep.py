@@ -4,31 +4,15 @@ import math
 
 import pytest
 
-from logicdistill.agent.ld_slot import LDSlot
 from logicdistill.evaluation import evaluate
 from logicdistill.student.tiny import tiny_student
+from tests.evaluation.decision_log import assert_same_decisions, log_decisions
 from tests.fakes import CountTask, GuessTask
 
 
 @pytest.fixture
 def decisions(monkeypatch):
-    """Every scored stage as {(seed, step, stage): (chosen, program's label, entropy)}, per evaluation."""
-    log: dict = {}
-    original_reset, original_score = LDSlot.reset, LDSlot._score
-
-    def reset(self, env, seed):
-        self.seed = seed
-        original_reset(self, env, seed)
-
-    def score(self, record, label, step):
-        key = (self.seed, step, record.stage)
-        assert key not in log, "one decision per (episode, step, stage)"
-        log[key] = (record.chosen, label, record.entropy_bits)
-        original_score(self, record, label, step)
-
-    monkeypatch.setattr(LDSlot, "reset", reset)
-    monkeypatch.setattr(LDSlot, "_score", score)
-    return log
+    return log_decisions(monkeypatch)
 
 
 def _evaluate(policy, recorded, tmp_path, batch, episodes=7, **options):
@@ -42,14 +26,6 @@ def _evaluate(policy, recorded, tmp_path, batch, episodes=7, **options):
         **options,
     }
     return evaluate(CountTask(), policy, episodes, seed=11, policy_kwargs=options, progress=False, batch=batch)
-
-
-def _same_decisions(a: dict, b: dict) -> None:
-    assert a.keys() == b.keys()
-    for key in a:
-        (chosen_a, label_a, bits_a), (chosen_b, label_b, bits_b) = a[key], b[key]
-        assert (chosen_a, label_a) == (chosen_b, label_b), key
-        assert (bits_a is None) == (bits_b is None) and (bits_a is None or math.isclose(bits_a, bits_b, abs_tol=1e-4))
 
 
 def _same_results(one, many) -> None:
@@ -72,7 +48,7 @@ def test_lockstep_decides_as_one_after_another(tmp_path, recorded, decisions, ba
     decisions.clear()
     many = _evaluate("ld-untuned", recorded, tmp_path, batch=batch)
     assert len(alone) == 7 * 4  # 7 episodes, 4 steps, one stage each
-    _same_decisions(alone, decisions)
+    assert_same_decisions(alone, decisions)
     _same_results(one, many)
     # the rule arrives at step 2 of every episode: its new function is adopted per episode, then chosen or not
     assert many.metrics["new_function_stages"] == 7 * 2 and "new_function_choice_rate" in many.metrics
@@ -84,7 +60,7 @@ def test_lockstep_generate_mode_matches_too(tmp_path, recorded, decisions):
     alone = dict(decisions)
     decisions.clear()
     many = _evaluate("ld-generate", recorded, tmp_path, batch=3, episodes=3, tuned=False)
-    _same_decisions(alone, decisions)
+    assert_same_decisions(alone, decisions)
     assert [r.stats for r in many.records] == [r.stats for r in one.records]
 
 
@@ -123,3 +99,14 @@ def test_a_retrieval_index_forgets_the_rules_of_the_episode_before(tmp_path, rec
         assert "add_hundred" not in policy.slot.builder.retriever and len(policy.slot.builder.retriever) == 2
     finally:
         policy.close()
+
+
+def test_a_bf16_student_plays_in_lockstep_too(tmp_path, recorded, decisions):
+    import torch
+
+    from logicdistill.student.loading import load_student
+
+    student = load_student("tiny", dtype=torch.bfloat16)
+    assert next(student.model.parameters()).dtype == torch.bfloat16
+    result = _evaluate("ld-untuned", recorded, tmp_path, batch=4, episodes=4, student=student)
+    assert result.metrics["invalid_calls"] == 0.0 and len(decisions) == 16

@@ -18,7 +18,13 @@ from logicdistill.tasks.base import Policy, Task
 
 class DirectPolicy(Policy):
     def __init__(
-        self, task: Task, tuned: bool = False, run: str | None = None, student: Any = None, device: str = "cpu"
+        self,
+        task: Task,
+        tuned: bool = False,
+        run: str | None = None,
+        student: Any = None,
+        device: str = "cpu",
+        dtype: str = "auto",
     ):
         from logicdistill.compute import Compute
         from logicdistill.student.loading import load_student
@@ -28,8 +34,9 @@ class DirectPolicy(Policy):
         self.name = "student-kd" if tuned else "student-direct"
         record = resolve_run(f"{task.name}-kd", run) if tuned else None
         if student is None:
-            dtype = Compute(device).dtype
-            self.student = record.load_student(device, dtype) if record else load_student("default", device, dtype)
+            torch_dtype = Compute(device, precision=dtype).dtype
+            load = record.load_student if record else lambda d, t: load_student("default", d, t)
+            self.student = load(device, torch_dtype)
         else:
             self.student = student
             if record is not None:

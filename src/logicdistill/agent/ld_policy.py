@@ -44,20 +44,23 @@ class LDPolicy(Policy):
         embedder: str | None = None,
         rule_teacher: Any = None,
         device: str = "cpu",
+        dtype: str = "auto",
     ):
         from logicdistill.compute import Compute
         from logicdistill.student.loading import load_student
 
         self.task, self.mode, self.tuned = task, mode, tuned
         self.run = resolve_run(task.name, run) if tuned else None
-        dtype = Compute(device).dtype
+        torch_dtype = Compute(device, precision=dtype).dtype
         if student is not None:
             self.student = student
             # a student shared by several policies keeps the adapter it already carries
             if self.run is not None and getattr(student, "adapter_dir", None) != self.run.adapter_dir.resolve():
                 load_adapter(self.student, self.run.adapter_dir)
         else:
-            self.student = self.run.load_student(device, dtype) if self.run else load_student("default", device, dtype)
+            run = self.run
+            load = run.load_student if run else lambda d, t: load_student("default", d, t)
+            self.student = load(device, torch_dtype)
         self.weights_hash = self.student.weights_hash()
         self._session_args = (teacher, base_root, rule_teacher)
         session = FunctionBaseSession(task, teacher, base_root, rule_teacher_spec=rule_teacher)

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, seed=args.seed)
         run_dir = new_run_dir(task.name, args.seed)
         print(f"  distilling into {run_dir} with the shipped recipe (tens of minutes on a 2-core CPU)")
-        distill(task, config, run_dir, device=chosen.device, rows=args.batch)
+        distill(task, config, run_dir, device=chosen.device, rows=args.batch, dtype=chosen.precision)
     else:
         run_dir = latest_run(task.name)
         if run_dir is None:

@@ -68,6 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from logicdistill.distillation.pipeline import DistillConfig, distill
     from logicdistill.errors import UserError
+    from logicdistill.student.parallel import ranks
     from logicdistill.student.runs import new_run_dir
 
     task = get_task(args.task)
@@ -110,9 +111,11 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
     )
     run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
-    out = Path(args.out) if args.out else new_run_dir(run_name, args.seed)
+    # every process of `accelerate launch` must write into the first one's folder
+    out = ranks(chosen.device).first_says(Path(args.out) if args.out else new_run_dir(run_name, args.seed))
     print(f"run folder: {out} (rerun with --out {out} to resume)")
-    m = distill(task, config, out, progress=not args.quiet, device=chosen.device, rows=args.batch).metrics
+    options = {"device": chosen.device, "rows": args.batch, "dtype": chosen.precision}
+    m = distill(task, config, out, progress=not args.quiet, **options).metrics
     print(
         f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
     )

@@ -88,6 +88,7 @@ def distill(
     base_root: Path | None = None,
     device: str = "cpu",
     rows: int | None = None,
+    dtype: str = "auto",
 ) -> DistilledStudent:
     """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json).
 
@@ -96,11 +97,20 @@ def distill(
     ``rows`` the held-out prompts scored per forward pass (default: the student's, sized for its device)."""
     from logicdistill.compute import Compute
     from logicdistill.student.loading import load_student
+    from logicdistill.student.parallel import local_device, ranks
     from logicdistill.student.training import TrainConfig, evaluate, examples_digest, train_lora
 
     start = time.perf_counter()
+    # Under `accelerate launch` every process runs all of this (seeded: the same traces and examples) and
+    # shares the training steps; only the first one writes (student/parallel.py).
+    job = ranks(device)
+    device = local_device(device)
+    progress = progress and job.main
     out_dir.mkdir(parents=True, exist_ok=True)
-    session = FunctionBaseSession(task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher)
+    with job.main_first():  # the first process builds the function base if needed, the others find it
+        session = FunctionBaseSession(
+            task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher
+        )
     policy = TeacherProgramPolicy(task, session=session)
     kd = config.kind == "kd"
     train_actions: list[ActionTrace] | None = [] if kd else None
@@ -123,11 +133,12 @@ def distill(
     finally:
         policy.close()
     hashes = {
-        "train_traces": save_traces(train_traces, out_dir / "traces" / "train.jsonl"),
-        "heldout_traces": save_traces(heldout_traces, out_dir / "traces" / "heldout.jsonl"),
+        "train_traces": save_traces(train_traces, out_dir / "traces" / "train.jsonl", write=job.main),
+        "heldout_traces": save_traces(heldout_traces, out_dir / "traces" / "heldout.jsonl", write=job.main),
     }
     if kd:
-        hashes["train_actions"] = save_traces(train_actions, out_dir / "traces" / "train_actions.jsonl")
+        path = out_dir / "traces" / "train_actions.jsonl"
+        hashes["train_actions"] = save_traces(train_actions, path, write=job.main)
     _say(progress, f"{len(train_traces)} training and {len(heldout_traces)} held-out stage traces")
     if kd:
         examples, heldout, groups, info = _kd_examples(task, config, train_actions, heldout_actions)
@@ -137,7 +148,7 @@ def distill(
         )
     hashes["examples"] = examples_digest(examples)
 
-    student = student or load_student(config.student, device, Compute(device).dtype)
+    student = student or load_student(config.student, device, Compute(device, precision=dtype).dtype)
     if rows is not None:
         student.rows = rows
     weights_hash = student.weights_hash()
@@ -171,6 +182,7 @@ def distill(
         extra={
             "command": _command(),
             "device": str(student.device),
+            "dtype": str(next(student.model.parameters()).dtype).removeprefix("torch."),
             "base_version": base.number,
             "functions": sorted(base.functions),
             "hashes": hashes,
@@ -190,7 +202,9 @@ def distill(
             "wall_seconds": time.perf_counter() - start,
         },
     )
-    record.save(out_dir)
+    if job.main:
+        record.save(out_dir)
+    job.barrier()
     return record
 
 
