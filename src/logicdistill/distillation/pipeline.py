@@ -182,6 +182,7 @@ def distill(
         extra={
             "command": _command(),
             "device": str(student.device),
+            "processes": job.world,  # data-parallel processes that trained it (accelerate launch)
             "dtype": str(next(student.model.parameters()).dtype).removeprefix("torch."),
             "base_version": base.number,
             "functions": sorted(base.functions),
