@@ -75,7 +75,9 @@ def main() -> None:
                   flush=True)  # fmt: skip
     a, b = picks_by["fp32"], picks_by["bf16"]
     differ = sum(x.index != y.index for x, y in zip(a, b, strict=True))
-    gap = max(float(np.max(np.abs(np.log(x.probs + 1e-30) - np.log(y.probs + 1e-30)))) for x, y in zip(a, b, strict=True))
+    gap = max(
+        float(np.max(np.abs(np.log(x.probs + 1e-30) - np.log(y.probs + 1e-30)))) for x, y in zip(a, b, strict=True)
+    )
     print(f"bf16 vs fp32: {differ} of {len(examples)} choices differ; largest log-probability gap {gap:.3f}")
     print(f"{chosen.threads} threads; load average {__import__('os').getloadavg()[0]:.2f}")
     if args.json:

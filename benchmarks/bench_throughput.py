@@ -226,7 +226,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, help="torch threads (default: the CPUs this process may use)")
     ap.add_argument("--rows", type=int, help="prompts per forward pass (default: the student's, sized for the device)")
-    ap.add_argument("--dtype", choices=compute.DTYPES, default="auto", help="the student's precision (auto: fp32 on CPU)")
+    ap.add_argument(
+        "--dtype", choices=compute.DTYPES, default="auto", help="the student's precision (auto: fp32 on CPU)"
+    )
     ap.add_argument("--replay", type=int, default=24, help="forward passes replayed alone per run, for the floor")
     ap.add_argument("--load-episodes", type=int, default=4, help="episodes per run under load (0: skip)")
     ap.add_argument("--json", metavar="FILE", help="write the table as JSON")

@@ -141,7 +141,10 @@ def resolve(
 def add_options(parser: Any, batch_help: str) -> None:
     """Add ``--device``, ``--threads`` and ``--batch`` to a subcommand."""
     parser.add_argument(
-        "--device", choices=DEVICES, default="auto", help="where the student runs (default auto: a GPU if torch sees one)"
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="where the student runs (default auto: a GPU if torch sees one)",
     )
     parser.add_argument(
         "--threads",

@@ -95,9 +95,7 @@ class CandidateBuilder:
         query = self._query(stage, state_text, facts, results)
         return [hit.doc_id for hit in self.retriever.search(query, self.k, allowed=self.allowed(stage))]
 
-    def _query(
-        self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]
-    ) -> str:
+    def _query(self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]) -> str:
         previous = results[-1][1] if results else None
         state = f"{state_text}\nfacts: {facts_text(facts)}"
         return build_query(self.summary, state, f"{stage.name} {stage.produces}", previous)

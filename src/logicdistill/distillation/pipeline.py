@@ -108,9 +108,7 @@ def distill(
     progress = progress and job.main
     out_dir.mkdir(parents=True, exist_ok=True)
     with job.main_first():  # the first process builds the function base if needed, the others find it
-        session = FunctionBaseSession(
-            task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher
-        )
+        session = FunctionBaseSession(task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher)
     policy = TeacherProgramPolicy(task, session=session)
     kd = config.kind == "kd"
     train_actions: list[ActionTrace] | None = [] if kd else None

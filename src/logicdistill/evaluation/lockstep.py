@@ -61,7 +61,9 @@ def act_steps(agent: Any, observation: Any, info: dict[str, Any]) -> Steps[Any]:
     return agent.act(observation, info)
 
 
-def episode_steps(task: Task, env: gym.Env, agent: Any, seed: int, on_step: StepHook | None = None) -> Steps[EpisodeRecord]:
+def episode_steps(
+    task: Task, env: gym.Env, agent: Any, seed: int, on_step: StepHook | None = None
+) -> Steps[EpisodeRecord]:
     """One episode to its end; ``on_step(t, action, obs, reward, info)`` sees the start (t=0) and every step."""
     obs, info = env.reset(seed=seed)
     agent.reset(env.unwrapped, seed)

@@ -20,7 +20,6 @@ import torch
 from .examples import CandidateTrie, ChatFormat, SelectionExample, candidate_token_ids, prompt_ids, varying_ids
 from .scoring import PrefixKV, Selection, candidate_log_probs, compute_prefix_kv, greedy_generate, to_selection
 
-
 CPU_ROWS = 8
 GPU_ROWS = 256
 

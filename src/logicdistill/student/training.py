@@ -210,7 +210,9 @@ def train_lora(
     def checkpoint(rng: torch.Tensor) -> None:
         elapsed = seconds + time.perf_counter() - started
         if job.main:
-            _save_checkpoint(student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng})
+            _save_checkpoint(
+                student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng}
+            )
         job.barrier()
 
     boundary_rng = torch.get_rng_state()  # the RNG state at the last step boundary: what a resume restores
