@@ -8,7 +8,7 @@ From one run it prints, for the sequential path and lockstep at each B (default 
 - whether every decision equals the sequential one (same function chosen on every stage of every shared
   episode; the largest entropy difference);
 then decisions/s alone vs beside a competing CPU-heavy process (a numpy loop on one core) for the
-sequential path and the largest B, and the machine's load average before and after (other jobs distort it).
+sequential path and lockstep at ``--load-batch``, and the machine's load average before and after (other jobs distort it).
 
     python benchmarks/bench_throughput.py [--episodes 8] [--batches 1,8,32] [--threads N] [--json FILE]
 """
@@ -231,6 +231,7 @@ def main() -> None:
     )
     ap.add_argument("--replay", type=int, default=24, help="forward passes replayed alone per run, for the floor")
     ap.add_argument("--load-episodes", type=int, default=4, help="episodes per run under load (0: skip)")
+    ap.add_argument("--load-batch", type=int, default=8, help="the lockstep B measured under load")
     ap.add_argument("--json", metavar="FILE", help="write the table as JSON")
     args = ap.parse_args()
     batches = [int(b) for b in args.batches.split(",") if b.strip()]
@@ -254,7 +255,7 @@ def main() -> None:
         print_table(runs, sequential)
         loaded = []
         if args.load_episodes:
-            for label, b in (("sequential", 0), ("lockstep", max(batches))):
+            for label, b in (("sequential", 0), ("lockstep", args.load_batch)):
                 n = max(b, args.load_episodes)
                 alone, _ = measure(task, policy, label, b, n, args.seed, 0)
                 with competitor():
