@@ -22,6 +22,7 @@ from logicdistill.agent.stages import Choice, StageRecord, StageView, drive
 from logicdistill.agent.student_decider import choose_many
 from logicdistill.functionbase.fingerprint import base_fingerprint
 from logicdistill.retrieval import make_embedder
+from logicdistill.sandbox.pool import CallRequest, CallResult
 from logicdistill.student.runs import resolve_run
 from logicdistill.student.training import load_adapter
 from logicdistill.tasks.base import Policy, Task
@@ -95,12 +96,16 @@ class LDPolicy(Policy):
         """Every slot's choice on its view, scored together (one forward pass per stage prompt layout)."""
         return choose_many([(slot.decider, view) for slot, view in requests])
 
+    def call_many(self, requests: Sequence[CallRequest]) -> list[CallResult]:
+        """Sandbox calls of any slots in one round trip (they share the sandbox)."""
+        return self.session.sandbox.call_many(requests)
+
     def reset(self, env: Any, seed: int) -> None:
         self.slot.reset(env, seed)
 
     def act(self, observation: Any, info: dict[str, Any]) -> Any:
         steps = self.slot.act_steps(observation, info)
-        return drive(steps, self.slot.decider.choose, self.session.sandbox.call_many)
+        return drive(steps, self.slot.decider.choose, self.call_many)
 
     @property
     def last_records(self) -> list[StageRecord]:

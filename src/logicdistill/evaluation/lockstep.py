@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 
 from logicdistill.agent.stages import Calls, Choice, StageView, Steps
+from logicdistill.sandbox.pool import CallRequest, CallResult
 from logicdistill.tasks.base import EpisodeRecord, Task
 
 StepHook = Callable[[int, Any, Any, float, dict[str, Any]], None]
@@ -43,15 +44,19 @@ class Agent(Protocol):
 
 
 class LockstepPolicy(Protocol):
-    """A policy that can play several episodes side by side (the LD policies)."""
+    """A policy that can play several episodes side by side (the LD policies): ``slots`` gives n players
+    (each with ``reset`` and ``act_steps``), ``choose_many`` answers their stage views together and
+    ``call_many`` their sandbox calls."""
 
     def slots(self, n: int) -> list[Any]: ...
 
     def choose_many(self, requests: Sequence[tuple[Any, StageView]]) -> list[Choice]: ...
 
+    def call_many(self, requests: Sequence[CallRequest]) -> list[CallResult]: ...
+
 
 def supports_lockstep(policy: Any) -> bool:
-    return callable(getattr(policy, "slots", None)) and callable(getattr(policy, "choose_many", None))
+    return all(callable(getattr(policy, name, None)) for name in ("slots", "choose_many", "call_many"))
 
 
 def act_steps(agent: Any, observation: Any, info: dict[str, Any]) -> Steps[Any]:
@@ -92,13 +97,12 @@ class _Running:
 def play_lockstep(
     task: Task,
     envs: Sequence[gym.Env],
-    policy: Any,
+    policy: LockstepPolicy,
     seeds: Sequence[int],
     on_episode: Callable[[EpisodeRecord], None] | None = None,
 ) -> list[EpisodeRecord]:
     """Play one episode per seed, ``len(envs)`` at a time; the records in seed order."""
     slots = policy.slots(len(envs))
-    call_many = slots[0].session.sandbox.call_many
     waiting = deque(enumerate(seeds))
     records: list[EpisodeRecord | None] = [None] * len(seeds)
     running: list[_Running | None] = [None] * len(envs)
@@ -135,7 +139,7 @@ def play_lockstep(
             choices = policy.choose_many([(slots[s], r.request) for s, r in views])
             replies.update({s: c for (s, _), c in zip(views, choices, strict=True)})
         if calls:
-            results = call_many([q for _, r in calls for q in r.request.requests])  # type: ignore[union-attr]
+            results = policy.call_many([q for _, r in calls for q in r.request.requests])  # type: ignore[union-attr]
             at = 0
             for s, r in calls:
                 n = len(r.request.requests)  # type: ignore[union-attr]
