@@ -8,7 +8,8 @@ From one run it prints, for the sequential path and lockstep at each B (default 
 - whether every decision equals the sequential one (same function chosen on every stage of every shared
   episode; the largest entropy difference);
 then decisions/s alone vs beside a competing CPU-heavy process (a numpy loop on one core) for the
-sequential path and lockstep at ``--load-batch``, and the machine's load average before and after (other jobs distort it).
+sequential path and lockstep at ``--load-batch``, and the machine's load average before and after (other
+jobs distort every number).
 
     python benchmarks/bench_throughput.py [--episodes 8] [--batches 1,8,32] [--threads N] [--json FILE]
 """

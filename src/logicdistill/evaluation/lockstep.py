@@ -8,7 +8,9 @@ step, the one stage loop of agent/stages.py. Where a decision waits on the stude
 in flight, collects their pending requests each round and answers them together:
 
 - all stage views through ``policy.choose_many``: their retrieval queries embedded in one call, their
-  prompts scored by one ``Student.select_batch`` (grouped by stage prompt, the prefix KV computed once);
+  prompts scored by one ``Student.select_batch`` (grouped by stage prompt, the prefix KV computed once;
+  one forward pass per ``Student.rows`` prompts: 8 on a CPU, where 32 rows at once measured ~12% dearer
+  per row in fp32 as the activations leave the cache; 256 on a GPU);
 - all sandbox calls in one ``Sandbox.call_many`` round trip.
 
 Generators rather than threads: no locks, no barrier to size, and the order of everything that touches
