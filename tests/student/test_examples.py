@@ -12,6 +12,7 @@ from logicdistill.student.examples import (
     build_prefix,
     make_example,
     prompt_ids,
+    text_ids,
 )
 from logicdistill.student.tiny import tiny_tokenizer
 
@@ -57,6 +58,14 @@ def test_prompt_ids_split_fixed_and_varying():
     assert tok.decode(fixed + varying) == fmt.head + ex.prefix + ex.state + fmt.tail
     other = make_example("rules", "stage", [("wait", "m")], "door: yes")
     assert prompt_ids(tok, fmt, other)[0] == fixed  # the fixed part does not depend on the state
+
+
+def test_fast_tokenizer_backend_gives_the_wrapper_ids():
+    tok = tiny_tokenizer()
+    fmt = ChatFormat.for_tokenizer(tok)
+    texts = [fmt.head + "Rules: x\n", "Step 7 of 60. P0 at (1,2).\nFacts: none" + fmt.tail, "", "ünïcode ✓ \t tabs"]
+    for text in texts:
+        assert text_ids(tok, text) == tok(text, add_special_tokens=False)["input_ids"]
 
 
 def test_trie_distinct_first_tokens_needs_one_step():

@@ -23,6 +23,25 @@ def test_tiny_is_seeded_and_hash_tracks_weights():
     assert a.weights_hash() != b.weights_hash()
 
 
+def test_encode_memoises_the_fixed_part_and_select_batch_chunks_by_rows():
+    from logicdistill.student.examples import prompt_ids
+
+    student = tiny_student(0)
+    examples = [
+        make_example("rules", "stage", MANUALS, f"door: {d}. step {i}") for i, d in enumerate(["yes", "no"] * 3)
+    ]
+    for ex in examples:  # the second encode of a prefix comes from the memo, with the same ids
+        assert student.encode(ex).fixed + student.encode(ex).varying == sum(
+            prompt_ids(student.tokenizer, student.format, ex), []
+        )
+    one = [student.select(ex) for ex in examples]
+    for rows in (1, 4, None):
+        many = student.select_batch(examples, batch_size=rows)
+        assert [s.name for s in many] == [s.name for s in one]
+        assert max(abs(a.probs - b.probs).max() for a, b in zip(many, one, strict=True)) < 1e-5
+    assert student.rows == 8 and tiny_student(0).rows == 8
+
+
 def test_load_local_folder_and_tiny_name(tmp_path):
     tiny = tiny_student(0)
     tiny.model.save_pretrained(tmp_path)

@@ -14,7 +14,7 @@ import numpy as np
 from logicdistill.agent.prompting import facts_text, manual_line, stage_example
 from logicdistill.functionbase.function import Function
 from logicdistill.functionbase.store import BaseVersion
-from logicdistill.retrieval import Retriever, build_query, make_retriever
+from logicdistill.retrieval import Embedder, Retriever, build_query, make_embedder, make_retriever
 from logicdistill.student.examples import SelectionExample
 from logicdistill.tasks.base import Stage, Task
 
@@ -26,21 +26,40 @@ def document(function: Function) -> str:
 
 class CandidateBuilder:
     def __init__(
-        self, task: Task, base: BaseVersion, k: int = 4, retriever: Retriever | str = "fused", embedder: str = "minilm"
+        self,
+        task: Task,
+        base: BaseVersion,
+        k: int = 4,
+        retriever: Retriever | str = "fused",
+        embedder: str | Embedder = "minilm",
     ):
         self.task = task
         self.k = k
         self.summary = task.description
-        self.retriever = make_retriever(retriever, embedder) if isinstance(retriever, str) else retriever
+        # The embedder object is kept so that builders sharing one (the slots of a lockstep evaluation) can
+        # embed their queries together; each builder keeps its own index of its own episode's functions.
+        self.embedder: Embedder | None = None
+        if isinstance(retriever, str):
+            self.embedder = make_embedder(embedder) if retriever != "bm25" else None
+            self.retriever = make_retriever(retriever, self.embedder or "hashing")
+        else:
+            self.retriever = retriever
         self.functions: dict[str, Function] = {}
         self.active: set[str] = set()
         self.stages: tuple[Stage, ...] = ()
         self.update(base)
 
     def update(self, base: BaseVersion) -> list[str]:
-        """Follow a base version: index its new (or changed) functions, which are candidates at once, and set
-        the candidates to exactly its functions. Returns the newly indexed names."""
+        """Follow a base version: index its new (or changed) functions, which are candidates at once, and drop
+        the functions it no longer has, so the index holds exactly its functions. Returns the new names.
+
+        Dropping matters when an episode ends: the next one restarts from the Eq. 1 base, and BM25's
+        statistics must not remember the rules an earlier episode met (each episode is a function of its
+        seed alone, whatever was played before it or beside it)."""
         self.stages = base.stages
+        for name in [n for n in self.functions if n not in base.functions]:
+            self.retriever.remove(name)
+            del self.functions[name]
         new = [f for f in base.functions.values() if self.functions.get(f.name) != f]
         for function in new:
             self.retriever.add(function.name, document(function))
@@ -51,16 +70,35 @@ class CandidateBuilder:
     def stage_of(self, name: str) -> Stage:
         return next(s for s in self.stages if s.name == name)
 
+    def allowed(self, stage: Stage) -> list[str]:
+        """The functions that serve ``stage``, by name."""
+        return [n for n in sorted(self.active) if stage.name in self.functions[n].manual.stages]
+
+    def query(
+        self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]
+    ) -> str | None:
+        """The retrieval query of one stage, or None when its functions number K or fewer: then every one
+        is a candidate whatever the ranking, and there is nothing to search."""
+        return None if len(self.allowed(stage)) <= self.k else self._query(stage, state_text, facts, results)
+
+    def candidate_names(
+        self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        """The stage's K candidates for play, in no particular order (``example`` sorts them)."""
+        allowed = self.allowed(stage)
+        return allowed if len(allowed) <= self.k else self.retrieve(stage, state_text, facts, results)
+
     def retrieve(
         self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]
     ) -> list[str]:
         """Top-K function names for the stage (Eq. 2), best first."""
-        allowed = [n for n in sorted(self.active) if stage.name in self.functions[n].manual.stages]
+        query = self._query(stage, state_text, facts, results)
+        return [hit.doc_id for hit in self.retriever.search(query, self.k, allowed=self.allowed(stage))]
+
+    def _query(self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]) -> str:
         previous = results[-1][1] if results else None
-        query = build_query(
-            self.summary, f"{state_text}\nfacts: {facts_text(facts)}", f"{stage.name} {stage.produces}", previous
-        )
-        return [hit.doc_id for hit in self.retriever.search(query, self.k, allowed=allowed)]
+        state = f"{state_text}\nfacts: {facts_text(facts)}"
+        return build_query(self.summary, state, f"{stage.name} {stage.produces}", previous)
 
     def example(
         self,

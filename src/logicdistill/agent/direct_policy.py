@@ -17,7 +17,16 @@ from logicdistill.tasks.base import Policy, Task
 
 
 class DirectPolicy(Policy):
-    def __init__(self, task: Task, tuned: bool = False, run: str | None = None, student: Any = None):
+    def __init__(
+        self,
+        task: Task,
+        tuned: bool = False,
+        run: str | None = None,
+        student: Any = None,
+        device: str = "cpu",
+        dtype: str = "auto",
+    ):
+        from logicdistill.compute import Compute, resolve_device
         from logicdistill.student.loading import load_student
         from logicdistill.student.training import load_adapter
 
@@ -25,7 +34,10 @@ class DirectPolicy(Policy):
         self.name = "student-kd" if tuned else "student-direct"
         record = resolve_run(f"{task.name}-kd", run) if tuned else None
         if student is None:
-            self.student = record.load_student() if record else load_student("default")
+            torch_dtype = Compute(device, precision=dtype).dtype
+            device = resolve_device(device)
+            load = record.load_student if record else lambda d, t: load_student("default", d, t)
+            self.student = load(device, torch_dtype)
         else:
             self.student = student
             if record is not None:

@@ -52,11 +52,11 @@ LD_POLICIES: dict[str, PolicyFactory] = {
 # Which command-line options each LD policy takes (eval/play pass only these).
 POLICY_OPTIONS: dict[str, set[str]] = {
     "teacher-program": {"teacher", "rule_teacher"},
-    "ld": {"teacher", "rule_teacher", "run"},
-    "ld-untuned": {"teacher", "rule_teacher"},
-    "ld-generate": {"teacher", "rule_teacher", "run"},
-    "student-direct": set(),
-    "student-kd": {"run"},
+    "ld": {"teacher", "rule_teacher", "run", "device", "dtype"},
+    "ld-untuned": {"teacher", "rule_teacher", "device", "dtype"},
+    "ld-generate": {"teacher", "rule_teacher", "run", "device", "dtype"},
+    "student-direct": {"device", "dtype"},
+    "student-kd": {"run", "device", "dtype"},
     "teacher-direct": {"teacher"},
 }
 

@@ -9,6 +9,7 @@ from logicdistill.errors import UserError
 from logicdistill.functionbase.admission import module_id
 from logicdistill.functionbase.function import Function
 from logicdistill.functionbase.store import BaseVersion
+from logicdistill.sandbox.pool import CallRequest
 from logicdistill.teacher.drafts import PROGRAM_FUNCTION
 
 PROGRAM_MODULE = "usage_program"
@@ -40,13 +41,26 @@ class FunctionRuntime:
                 raise UserError(f"the usage program fails the sandbox checks: {check}")
             self.program_id = program_id
 
+    def request(self, name: str, args: dict[str, Any]) -> CallRequest:
+        """The sandbox request that calls function ``name`` (answered by ``call`` or a batched ``call_many``)."""
+        return CallRequest(module_id(self.functions[name]), name, [], args)
+
     def call(self, name: str, args: dict[str, Any]) -> Any:
         """Run one function in the sandbox; returns the sandbox's CallResult."""
-        return self.sandbox.call(module_id(self.functions[name]), name, [], args)
+        return self.sandbox.call_many([self.request(name, args)])[0]
+
+    def program_request(self, stage: str, facts: dict[str, bool]) -> CallRequest | None:
+        """The request that asks the teacher's usage program for its choice (None: the base has no program)."""
+        if self.program_id is None:
+            return None
+        return CallRequest(self.program_id, PROGRAM_FUNCTION, [stage, facts], {})
+
+    def program_answer(self, result: Any) -> str | None:
+        """The function a program request's CallResult names (None when it failed or names no function)."""
+        ok = result.ok and isinstance(result.value, str)  # a list or dict would not even hash
+        return result.value if ok and result.value in self.functions else None
 
     def program_choice(self, stage: str, facts: dict[str, bool]) -> str | None:
         """The function the teacher's usage program picks at ``stage`` (None when it fails or names none)."""
-        if self.program_id is None:
-            return None
-        result = self.sandbox.call(self.program_id, PROGRAM_FUNCTION, [stage, facts], {})
-        return result.value if result.ok and result.value in self.functions else None
+        request = self.program_request(stage, facts)
+        return None if request is None else self.program_answer(self.sandbox.call_many([request])[0])

@@ -48,6 +48,8 @@ class FunctionBaseSession:
         self.teacher = make_teacher(self.teacher_spec)
         self.rule_teacher = self.teacher if self.rule_teacher_spec is None else make_teacher(self.rule_teacher_spec)
         self.store = default_store(self.task, self.base_root)
+        # A sandbox given from outside is shared (the slots of a lockstep evaluation): its owner closes it.
+        self._owns_sandbox = self.sandbox is None
         if self.sandbox is None:
             self.sandbox = Sandbox(workers=1)
         base = self._stored(self.store.find(self.teacher.base_note(self.task)))
@@ -97,4 +99,5 @@ class FunctionBaseSession:
             return None
 
     def close(self) -> None:
-        self.sandbox.close()
+        if self._owns_sandbox:
+            self.sandbox.close()

@@ -6,16 +6,24 @@ Arguments are never generated: a ``state`` parameter gets the state, a ``stage_r
 previous stage's result. So every call the loop makes type-checks, whoever chooses the function. Each stage
 leaves a :class:`StageRecord` (what was seen, chosen and returned): the data that metrics, traces and
 ``play`` read afterwards.
+
+The loop is a generator (:func:`stage_steps`): it yields what it waits on, a :class:`StageView` to be
+answered with a :class:`Choice`, or :class:`Calls` to be answered with the sandbox's results, and returns
+the outcome. :func:`run_stages` answers each request at once (one decision alone); the lockstep evaluator
+(evaluation/lockstep.py) gathers the requests of many episodes and answers them together, one forward pass
+for all the views and one sandbox round trip for all the calls, while every episode runs this same code.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from logicdistill.agent.runtime import FunctionRuntime
 from logicdistill.functionbase.function import Function
+from logicdistill.sandbox.pool import CallRequest, CallResult
 from logicdistill.tasks.base import Stage
 
 
@@ -37,6 +45,18 @@ class Choice:
 
     name: str | None
     entropy_bits: float | None = None
+
+
+@dataclass(frozen=True)
+class Calls:
+    """Sandbox calls a stepped decision waits on; answered by their CallResults, in the same order."""
+
+    requests: tuple[CallRequest, ...]
+
+
+T = TypeVar("T")
+# A decision written as a generator: it yields StageView (send back a Choice) or Calls (send back the results).
+Steps = Generator["StageView | Calls", Any, T]
 
 
 class Decider(Protocol):
@@ -80,6 +100,48 @@ def fill_args(function: Function, state: dict[str, Any], previous: Any) -> tuple
     return args, where
 
 
+def stage_steps(
+    runtime: FunctionRuntime, state: dict[str, Any], state_facts: dict[str, bool], state_text: str
+) -> Steps[tuple[Any, list[StageRecord]]]:
+    """The base's stages as steps; returns the last stage's result (None if a stage failed) and the records."""
+    previous: Any = None
+    facts = dict(state_facts)
+    records: list[StageRecord] = []
+    for stage in runtime.base.stages:
+        names = [f.name for f in runtime.base.for_stage(stage.name)]
+        view = StageView(stage, state_text, dict(state_facts), dict(facts), tuple(records), tuple(names))
+        choice = yield view
+        chosen = choice.name
+        record = StageRecord(stage.name, names, chosen, {}, False, entropy_bits=choice.entropy_bits, facts=view.facts)
+        records.append(record)
+        if chosen is None or chosen not in runtime.functions:
+            record.error = "no function chosen"
+            return None, records
+        args, record.args = fill_args(runtime.functions[chosen], state, previous)
+        (result,) = yield Calls((runtime.request(chosen, args),))
+        record.ok, record.result, record.error = result.ok, result.value, result.reason
+        if not result.ok:
+            return None, records
+        previous = result.value
+        facts = dict(state_facts) | facts_of(previous)
+    return previous, records
+
+
+def drive(
+    steps: Steps[T],
+    choose: Callable[[StageView], Choice],
+    call_many: Callable[[Sequence[CallRequest]], list[CallResult]],
+) -> T:
+    """Run stepped code to its end, answering every request as it comes (the one-decision-at-a-time path)."""
+    reply: Any = None
+    while True:
+        try:
+            request = steps.send(reply)
+        except StopIteration as stop:
+            return stop.value
+        reply = choose(request) if isinstance(request, StageView) else call_many(list(request.requests))
+
+
 def run_stages(
     runtime: FunctionRuntime,
     state: dict[str, Any],
@@ -88,27 +150,7 @@ def run_stages(
     decider: Decider,
 ) -> tuple[Any, list[StageRecord]]:
     """Run the base's stages; returns the last stage's result (None if a stage failed) and the stage records."""
-    previous: Any = None
-    facts = dict(state_facts)
-    records: list[StageRecord] = []
-    for stage in runtime.base.stages:
-        names = [f.name for f in runtime.base.for_stage(stage.name)]
-        view = StageView(stage, state_text, dict(state_facts), dict(facts), tuple(records), tuple(names))
-        choice = decider.choose(view)
-        chosen = choice.name
-        record = StageRecord(stage.name, names, chosen, {}, False, entropy_bits=choice.entropy_bits, facts=view.facts)
-        records.append(record)
-        if chosen is None or chosen not in runtime.functions:
-            record.error = "no function chosen"
-            return None, records
-        args, record.args = fill_args(runtime.functions[chosen], state, previous)
-        result = runtime.call(chosen, args)
-        record.ok, record.result, record.error = result.ok, result.value, result.reason
-        if not result.ok:
-            return None, records
-        previous = result.value
-        facts = dict(state_facts) | facts_of(previous)
-    return previous, records
+    return drive(stage_steps(runtime, state, state_facts, state_text), decider.choose, runtime.sandbox.call_many)
 
 
 class ProgramDecider:

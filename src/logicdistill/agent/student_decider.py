@@ -1,13 +1,21 @@
 """The student as a decider (Eq. 2-3): retrieve the stage's top-K manuals, then select one of them by scoring
-(the output is always a candidate or ``none``) or, for ``ld-generate``, write the name freely and parse it."""
+(the output is always a candidate or ``none``) or, for ``ld-generate``, write the name freely and parse it.
+
+A choice is three steps, so that many episodes can share the middle one: ``prepare`` (retrieval and the
+prompt, per episode), the student's scoring, and ``conclude`` (the choice). :func:`choose_many` runs the
+scoring of many views in one ``select_batch`` call, their retrieval queries embedded together first; one
+view alone goes through exactly the same steps.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import NONE, result_text
 from logicdistill.agent.stages import Choice, StageView
+from logicdistill.student.examples import SelectionExample
 
 
 class StudentDecider:
@@ -16,17 +24,65 @@ class StudentDecider:
             raise ValueError(f"mode must be 'select' or 'generate', got {mode!r}")
         self.builder, self.student, self.mode = builder, student, mode
 
+    def query(self, view: StageView) -> str | None:
+        """The retrieval query this view needs embedded (None when every stage function is a candidate)."""
+        return self.builder.query(view.stage, view.state_text, view.state_facts, _results(view))
+
+    def prepare(self, view: StageView) -> SelectionExample:
+        """Retrieval (Eq. 2) and the student's prompt for one view."""
+        results = _results(view)
+        names = self.builder.candidate_names(view.stage, view.state_text, view.state_facts, results)
+        return self.builder.example(view.stage, names, view.state_text, view.state_facts, results)
+
     def choose(self, view: StageView) -> Choice:
-        results = [(r.stage, result_text(r.result)) for r in view.earlier if r.result is not None]
-        names = self.builder.retrieve(view.stage, view.state_text, view.state_facts, results)
-        example = self.builder.example(view.stage, names, view.state_text, view.state_facts, results)
-        if self.mode == "select":
-            selection = self.student.select(example)
-            chosen, bits = selection.name, selection.entropy_bits
-        else:
-            text, bits = self.student.generate_with_entropy(example, max_new_tokens=12)
-            chosen = parse_generated(text, example.candidates)
-        return Choice(None if chosen in (None, NONE) else chosen, bits)
+        return choose_many([(self, view)])[0]
+
+    def generate(self, example: SelectionExample) -> Choice:
+        text, bits = self.student.generate_with_entropy(example, max_new_tokens=12)
+        return _choice(parse_generated(text, example.candidates), bits)
+
+
+def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]], rows: int | None = None) -> list[Choice]:
+    """The choices of many deciders that share one student, each on its own view: one scoring call for all.
+
+    ``rows`` caps the prompts per forward pass (None: the student's default for its device).
+    """
+    if not pairs:
+        return []
+    _prefetch_queries(pairs)
+    examples = [decider.prepare(view) for decider, view in pairs]
+    choices: list[Choice | None] = [None] * len(pairs)
+    selecting = [i for i, (decider, _) in enumerate(pairs) if decider.mode == "select"]
+    if selecting:
+        student = pairs[selecting[0]][0].student
+        if any(pairs[i][0].student is not student for i in selecting):
+            raise ValueError("choose_many: every decider must share one student")
+        picks = student.select_batch([examples[i] for i in selecting], batch_size=rows)
+        for i, selection in zip(selecting, picks, strict=True):
+            choices[i] = _choice(selection.name, selection.entropy_bits)
+    for i, (decider, _) in enumerate(pairs):
+        if decider.mode == "generate":  # free generation runs token by token, one prompt at a time
+            choices[i] = decider.generate(examples[i])
+    return choices  # type: ignore[return-value]
+
+
+def _prefetch_queries(pairs: Sequence[tuple[StudentDecider, StageView]]) -> None:
+    """Embed the views' retrieval queries in one call per embedder (a query is then found in its cache)."""
+    by_embedder: dict[int, tuple[Any, list[str]]] = {}
+    for decider, view in pairs:
+        embedder = decider.builder.embedder
+        if embedder is not None and hasattr(embedder, "embed_queries") and (query := decider.query(view)):
+            by_embedder.setdefault(id(embedder), (embedder, []))[1].append(query)
+    for embedder, queries in by_embedder.values():
+        embedder.embed_queries(queries)
+
+
+def _results(view: StageView) -> list[tuple[str, str]]:
+    return [(r.stage, result_text(r.result)) for r in view.earlier if r.result is not None]
+
+
+def _choice(name: str | None, bits: float | None) -> Choice:
+    return Choice(None if name in (None, NONE) else name, bits)
 
 
 def parse_generated(text: str, candidates: list[str]) -> str | None:

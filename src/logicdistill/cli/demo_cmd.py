@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+from logicdistill import compute
 from logicdistill.cli import checks
 from logicdistill.evaluation import evaluate, format_table, make_env, make_policy, play_episode, write_json
 from logicdistill.tasks import get_task
@@ -34,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPEC",
         help="who answers the emergency's new rule (Eq. 6): recorded (default), recorded:DIR or openai:MODEL[@URL]",
     )
+    compute.add_options(p, "ld episodes played in lockstep in the evaluations (default 1: one after another)")
     p.set_defaults(func=run)
 
 
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     checks.require_ml("the demo's student")
     checks.check_output_dir(args.out, "--out")
     checks.check_env(task, {"scenario": args.scenario})
+    chosen = compute.from_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -73,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, seed=args.seed)
         run_dir = new_run_dir(task.name, args.seed)
         print(f"  distilling into {run_dir} with the shipped recipe (tens of minutes on a 2-core CPU)")
-        distill(task, config, run_dir)
+        distill(
+            task, config, run_dir, device=compute.resolve_device(chosen.device), rows=args.batch, dtype=chosen.precision
+        )
     else:
         run_dir = latest_run(task.name)
         if run_dir is None:
@@ -86,9 +91,10 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"== 3. pursuit vs the optimal evader, {args.episodes} episodes, paired seeds")
     results = []
+    ld = {"run": str(run_dir), **chosen.policy_options()}
     for name in BASELINES:
-        options = {"run": str(run_dir)} if name == "ld" else {}
-        results.append(evaluate(task, name, args.episodes, args.seed, {}, options))
+        options = ld if name == "ld" else {}
+        results.append(evaluate(task, name, args.episodes, args.seed, {}, options, batch=chosen.batch))
     print(format_table(results, reference="optimal"))
 
     rule_teacher = {"rule_teacher": args.rule_teacher} if args.rule_teacher else {}
@@ -100,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
             args.emergency_episodes,
             args.seed,
             {"scenario": args.scenario},
-            ({"run": str(run_dir)} if name == "ld" else {}) | rule_teacher,
+            (ld if name == "ld" else {}) | rule_teacher,
+            batch=chosen.batch,
         )
         for name in ("teacher-program", "ld")
     ]
@@ -114,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         for metric in ("capture_rate", "optimal_ratio", "selection_accuracy")
     ]
     gif = out / "ld_episode.gif"
-    policy = make_policy(task, "ld", run=str(run_dir), **rule_teacher)
+    policy = make_policy(task, "ld", **ld, **rule_teacher)
     env = make_env(task, {"scenario": args.scenario})
     frames = []
     try:

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from logicdistill import compute
 from logicdistill.cli import checks
 from logicdistill.tasks import get_task, task_names
 
@@ -61,6 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--retriever", default=d.retriever, choices=["bm25", "dense", "fused"])
     p.add_argument("--embedder", default=d.embedder, choices=["minilm", "hashing"])
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    compute.add_options(p, "held-out prompts scored per forward pass (default: sized for the device)")
     p.set_defaults(func=run)
 
 
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from logicdistill.student.runs import new_run_dir
 
     task = get_task(args.task)
+    chosen = compute.from_args(args)
     if not task.stages:
         raise UserError(f"task {task.name!r} declares no stage layout to distil")
     for name in (
@@ -93,11 +96,16 @@ def run(args: argparse.Namespace) -> int:
     checks.require_ml("distill (training the student)")
     if args.out:
         checks.check_output_dir(args.out, "--out")
+    from logicdistill.student.parallel import ranks  # torch: only once the [ml] extra is known to be there
+
+    device = compute.resolve_device(chosen.device)
     config = DistillConfig.from_dict(vars(args))  # every option is named after its config field
     run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
-    out = Path(args.out) if args.out else new_run_dir(run_name, args.seed)
+    # every process of `accelerate launch` must write into the first one's folder
+    out = ranks(device).first_says(Path(args.out) if args.out else new_run_dir(run_name, args.seed))
     print(f"run folder: {out} (rerun with --out {out} to resume)")
-    m = distill(task, config, out, progress=not args.quiet).metrics
+    options = {"device": device, "rows": args.batch, "dtype": chosen.precision}
+    m = distill(task, config, out, progress=not args.quiet, **options).metrics
     print(
         f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
     )

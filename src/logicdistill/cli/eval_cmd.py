@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from logicdistill import compute
 from logicdistill.cli import checks
 from logicdistill.errors import UserError
 from logicdistill.evaluation import (
@@ -31,10 +32,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", metavar="FILE", help="write the results object (a list for several policies)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    compute.add_options(
+        p,
+        "episodes played in lockstep, each stage of all of them scored in one forward pass (ld policies; "
+        "same choices as one after another; default 1)",
+    )
     p.set_defaults(func=run_eval)
 
     q = subparsers.add_parser("play", help="play one episode and print it turn by turn")
     _common(q)
+    compute.add_options(q, "accepted for symmetry with eval (play plays one episode)")
     q.add_argument(
         "--render", metavar="FILE", help="write the episode as an animation (.gif or .png) where the task draws one"
     )
@@ -112,8 +119,18 @@ def run_eval(args: argparse.Namespace) -> int:
     _preflight(task, policies, kwargs, args, args.episodes)
     if args.json:
         checks.check_output_file(args.json, "--json")
+    chosen = compute.from_args(args)
     results = [
-        evaluate(task, name, args.episodes, args.seed, kwargs, _policy_options(name, args), progress=not args.quiet)
+        evaluate(
+            task,
+            name,
+            args.episodes,
+            args.seed,
+            kwargs,
+            _policy_options(name, args, chosen),
+            progress=not args.quiet,
+            batch=chosen.batch,
+        )
         for name in policies
     ]
     reference = "optimal" if "optimal" in policies and len(policies) > 1 else None
@@ -130,7 +147,7 @@ def run_play(args: argparse.Namespace) -> int:
     _preflight(task, [args.policy], env_kwargs(task, args), args, 1)
     if args.render:
         checks.check_render(task, args.render)
-    policy = make_policy(task, args.policy, **_policy_options(args.policy, args))
+    policy = make_policy(task, args.policy, **_policy_options(args.policy, args, compute.from_args(args)))
     env = make_env(task, env_kwargs(task, args))
     frames = []
 
@@ -165,10 +182,11 @@ def _preflight(task: Any, policies: list[str], kwargs: dict[str, Any], args: arg
     checks.check_env(task, kwargs)
 
 
-def _policy_options(name: str, args: argparse.Namespace) -> dict[str, Any]:
+def _policy_options(name: str, args: argparse.Namespace, chosen: compute.Compute) -> dict[str, Any]:
     from logicdistill.agent.policies import policy_options
 
-    return policy_options(name, {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run})
+    given = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
+    return policy_options(name, given | chosen.policy_options())
 
 
 def _action_text(action: Any) -> str:

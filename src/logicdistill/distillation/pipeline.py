@@ -86,17 +86,29 @@ def distill(
     student: Any = None,
     teacher: Any = None,
     base_root: Path | None = None,
+    device: str = "cpu",
+    rows: int | None = None,
+    dtype: str = "auto",
 ) -> DistilledStudent:
     """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json).
 
     ``student``, ``teacher`` and ``base_root`` override the config's student and teacher (tests use a tiny
-    student and a recorded teacher of their own)."""
+    student and a recorded teacher of their own). ``device`` is where the student trains (bf16 on CUDA),
+    ``rows`` the held-out prompts scored per forward pass (default: the student's, sized for its device)."""
+    from logicdistill.compute import Compute
     from logicdistill.student.loading import load_student
+    from logicdistill.student.parallel import local_device, ranks
     from logicdistill.student.training import TrainConfig, evaluate, examples_digest, train_lora
 
     start = time.perf_counter()
+    # Under `accelerate launch` every process runs all of this (seeded: the same traces and examples) and
+    # shares the training steps; only the first one writes (student/parallel.py).
+    job = ranks(device)
+    device = local_device(device)
+    progress = progress and job.main
     out_dir.mkdir(parents=True, exist_ok=True)
-    session = FunctionBaseSession(task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher)
+    with job.main_first():  # the first process builds the function base if needed, the others find it
+        session = FunctionBaseSession(task, teacher or config.teacher, base_root, rule_teacher_spec=config.rule_teacher)
     policy = TeacherProgramPolicy(task, session=session)
     kd = config.kind == "kd"
     train_actions: list[ActionTrace] | None = [] if kd else None
@@ -119,11 +131,12 @@ def distill(
     finally:
         policy.close()
     hashes = {
-        "train_traces": save_traces(train_traces, out_dir / "traces" / "train.jsonl"),
-        "heldout_traces": save_traces(heldout_traces, out_dir / "traces" / "heldout.jsonl"),
+        "train_traces": save_traces(train_traces, out_dir / "traces" / "train.jsonl", write=job.main),
+        "heldout_traces": save_traces(heldout_traces, out_dir / "traces" / "heldout.jsonl", write=job.main),
     }
     if kd:
-        hashes["train_actions"] = save_traces(train_actions, out_dir / "traces" / "train_actions.jsonl")
+        path = out_dir / "traces" / "train_actions.jsonl"
+        hashes["train_actions"] = save_traces(train_actions, path, write=job.main)
     _say(progress, f"{len(train_traces)} training and {len(heldout_traces)} held-out stage traces")
     if kd:
         examples, heldout, groups, info = _kd_examples(task, config, train_actions, heldout_actions)
@@ -133,7 +146,9 @@ def distill(
         )
     hashes["examples"] = examples_digest(examples)
 
-    student = student or load_student(config.student)
+    student = student or load_student(config.student, device, Compute(device, precision=dtype).dtype)
+    if rows is not None:
+        student.rows = rows
     weights_hash = student.weights_hash()
     plain = [g != OVERRIDE_GROUP for g in groups] if groups else [True] * len(heldout)
     before = evaluate(student, [e for e, keep in zip(heldout, plain, strict=True) if keep])
@@ -164,6 +179,9 @@ def distill(
         config=asdict(config),
         extra={
             "command": _command(),
+            "device": str(student.device),
+            "processes": job.world,  # data-parallel processes that trained it (accelerate launch)
+            "dtype": str(next(student.model.parameters()).dtype).removeprefix("torch."),
             "base_version": base.number,
             "functions": sorted(base.functions),
             "hashes": hashes,
@@ -183,7 +201,9 @@ def distill(
             "wall_seconds": time.perf_counter() - start,
         },
     )
-    record.save(out_dir)
+    if job.main:
+        record.save(out_dir)
+    job.barrier()
     return record
 
 

@@ -97,9 +97,10 @@ def collect_traces(
     return traces
 
 
-def save_traces(traces: list[StageTrace] | list[ActionTrace], path: Path) -> str:
-    """Write traces as JSON lines; returns their sha256 (the run folder records it)."""
+def save_traces(traces: list[StageTrace] | list[ActionTrace], path: Path, write: bool = True) -> str:
+    """Write traces as JSON lines (unless ``write`` is False); returns their sha256 (the run folder records it)."""
     text = "".join(json.dumps(asdict(t), sort_keys=True) + "\n" for t in traces)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    if write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
 from tqdm import tqdm
 
+from logicdistill.agent.stages import drive
 from logicdistill.errors import UserError
+from logicdistill.evaluation.lockstep import StepHook, episode_steps, play_lockstep, supports_lockstep
 from logicdistill.extras import ML_MODULES, ml_error
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Task
-
-StepHook = Callable[[int, Any, Any, float, dict[str, Any]], None]
 
 
 @dataclass
@@ -68,21 +67,15 @@ def make_env(task: Task, env_kwargs: dict[str, Any]) -> gym.Env:
 
 def play_episode(task: Task, env: gym.Env, policy: Policy, seed: int, on_step: StepHook | None = None) -> EpisodeRecord:
     """Play one episode to its end; ``on_step(t, action, obs, reward, info)`` sees the start (t=0) and every step."""
-    obs, info = env.reset(seed=seed)
-    policy.reset(env.unwrapped, seed)
-    if on_step is not None:
-        on_step(0, None, obs, 0.0, info)
-    infos, rewards = [info], []
-    terminated = truncated = False
-    while not (terminated or truncated):
-        action = policy.act(obs, info)
-        obs, reward, terminated, truncated, info = env.step(action)
-        infos.append(info)
-        rewards.append(float(reward))
-        if on_step is not None:
-            on_step(len(rewards), action, obs, float(reward), info)
-    stats = task.episode_stats(env.unwrapped, infos, rewards)
-    return EpisodeRecord(seed=seed, steps=len(rewards), total_reward=sum(rewards), stats=stats)
+    return drive(episode_steps(task, env, policy, seed, on_step), _no_views, _no_calls)
+
+
+def _no_views(view: Any) -> Any:
+    raise TypeError("a Policy answers its own stage views in act(); play slots with play_lockstep")
+
+
+def _no_calls(requests: Any) -> Any:
+    raise TypeError("a Policy makes its own sandbox calls in act(); play slots with play_lockstep")
 
 
 def evaluate(
@@ -93,20 +86,36 @@ def evaluate(
     env_kwargs: dict[str, Any] | None = None,
     policy_kwargs: dict[str, Any] | None = None,
     progress: bool = True,
+    batch: int = 1,
 ) -> EvalResult:
-    """Play ``episodes`` episodes and aggregate them (plus the policy's own metrics, if it keeps any)."""
+    """Play ``episodes`` episodes and aggregate them (plus the policy's own metrics, if it keeps any).
+
+    ``batch`` > 1 plays that many episodes in lockstep when the policy can (the LD policies; lockstep.py),
+    with the same choices; other policies play one episode after another whatever ``batch`` says.
+    """
     if episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {episodes}")
+    if batch < 1:
+        raise UserError(f"--batch must be at least 1, got {batch}")
     env = make_env(task, env_kwargs or {})
     policy = make_policy(task, policy_name, **(policy_kwargs or {}))
     start = time.perf_counter()
-    records = []
-    bar = tqdm(range(episodes), desc=f"{task.name}/{policy_name}", unit="ep", disable=not progress, leave=False)
+    envs = [env]
+    bar = tqdm(total=episodes, desc=f"{task.name}/{policy_name}", unit="ep", disable=not progress, leave=False)
     try:
-        for i in bar:
-            records.append(play_episode(task, env, policy, seed + i))
+        seeds = [seed + i for i in range(episodes)]
+        if batch > 1 and supports_lockstep(policy):
+            envs += [make_env(task, env_kwargs or {}) for _ in range(min(batch, episodes) - 1)]
+            records = play_lockstep(task, envs, policy, seeds, on_episode=lambda _: bar.update(1))
+        else:
+            records = []
+            for episode_seed in seeds:
+                records.append(play_episode(task, env, policy, episode_seed))
+                bar.update(1)
     finally:
-        env.close()
+        bar.close()
+        for e in envs:
+            e.close()
         policy.close()
     wall = time.perf_counter() - start
     metrics = dict(task.aggregate(records))

@@ -207,10 +207,21 @@ class MiniLMEmbedder:
             self._queries.move_to_end(text)
             return self._queries[text]
         vector = self._encode([text])[0]
+        self._remember(text, vector)
+        return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> None:
+        """Embed the queries not in the LRU yet with one model call, so ``embed_query`` then finds them.
+        (Checked on all-MiniLM-L6-v2: a query embedded in a batch has the same bits as embedded alone.)"""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._queries))
+        if missing:
+            for text, vector in zip(missing, self._encode(missing), strict=True):
+                self._remember(text, vector)
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
         self._queries[text] = vector
         if len(self._queries) > self._query_cache_size:
             self._queries.popitem(last=False)
-        return vector
 
 
 class DenseRetriever:

@@ -129,11 +129,24 @@ def candidate_token_ids(tokenizer, name: str, end_id: int) -> tuple[int, ...]:
 
 def prompt_ids(tokenizer, fmt: ChatFormat, example: SelectionExample) -> tuple[list[int], list[int]]:
     """(fixed part ids, varying part ids) of the example's prompt; their concatenation is the whole prompt."""
-    fixed = tokenizer(fmt.head + example.prefix, add_special_tokens=False)["input_ids"]
-    varying = tokenizer(example.state + fmt.tail, add_special_tokens=False)["input_ids"]
+    return text_ids(tokenizer, fmt.head + example.prefix), varying_ids(tokenizer, fmt, example)
+
+
+def varying_ids(tokenizer, fmt: ChatFormat, example: SelectionExample) -> list[int]:
+    """The varying part's ids alone (tokenised apart from the fixed part, so they do not depend on it)."""
+    varying = text_ids(tokenizer, example.state + fmt.tail)
     if not varying:
         raise ValueError("the varying part of a prompt must not be empty")
-    return list(fixed), list(varying)
+    return varying
+
+
+def text_ids(tokenizer, text: str) -> list[int]:
+    """The ids of ``text`` without added special tokens. A fast tokenizer is asked through its Rust backend:
+    the same ids as ``tokenizer(text)``, a quarter of the time (its Python wrapper costs ~0.3 ms a call)."""
+    backend = getattr(tokenizer, "_tokenizer", None) if getattr(tokenizer, "is_fast", False) else None
+    if backend is not None and not getattr(tokenizer, "split_special_tokens", False):
+        return list(backend.encode(text, add_special_tokens=False).ids)
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 def format_manuals(manuals: Sequence[tuple[str, str]]) -> str:

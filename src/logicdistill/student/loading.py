@@ -14,7 +14,11 @@ def load_student(name: str = "default", device: str = "cpu", dtype: torch.dtype 
     if name == "tiny":
         from .tiny import tiny_student
 
-        return tiny_student(0)
+        student = tiny_student(0)
+        if device != "cpu" or dtype is not None:
+            student.model = student.model.to(device=device, dtype=dtype)
+            student.device = device
+        return student
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if name == "default":

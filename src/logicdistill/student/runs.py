@@ -96,12 +96,12 @@ class DistilledStudent:
         )
         return False
 
-    def load_student(self, device: str = "cpu") -> Any:
-        """The base student with this run's adapter."""
+    def load_student(self, device: str = "cpu", dtype: Any = None) -> Any:
+        """The base student with this run's adapter (``dtype``: the model's, default fp32)."""
         from logicdistill.student.loading import load_student
         from logicdistill.student.training import load_adapter
 
-        student = load_student(self.student, device=device)
+        student = load_student(self.student, device=device, dtype=dtype)
         load_adapter(student, self.adapter_dir)
         return student
 

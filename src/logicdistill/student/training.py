@@ -30,6 +30,7 @@ import torch
 from ..errors import UserError
 from .examples import SelectionExample
 from .model import Student
+from .parallel import ranks
 from .scoring import candidate_log_probs
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -106,6 +107,7 @@ def _attach_lora(student: Student, config: TrainConfig) -> None:
     torch.manual_seed(config.seed)  # LoRA's A matrices are drawn from the global RNG
     with _quiet_peft():
         student.model = get_peft_model(student.model, lora)
+    student.adapter_dir = None  # a fresh adapter, saved nowhere yet
     student.clear_cache()
 
 
@@ -178,6 +180,7 @@ def train_lora(
 
     Resumes from ``out_dir/checkpoint`` when present. ``stop_after_steps`` stops early as if interrupted (the
     checkpoint is written), for tests and for time-boxed runs; call again with the same arguments to go on.
+    Under ``accelerate launch`` each process scores its share of every micro-batch (parallel.py).
     """
     from tqdm.auto import tqdm
 
@@ -186,8 +189,10 @@ def train_lora(
         raise UserError("training needs at least one example, and every example needs a gold candidate")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    job = ranks(str(student.device))
     header = _run_header(student, examples, config)
-    _check_same_run(out_dir, header)
+    with job.main_first():  # the first process writes the header, the others check theirs against it
+        _check_same_run(out_dir, header)
     _attach_lora(student, config)
     params = [p for p in student.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
@@ -199,12 +204,16 @@ def train_lora(
         torch.set_rng_state(state["rng"])
     step, losses, seconds = int(state["step"]), list(state["losses"]), float(state["seconds"])
     end = len(plan) if stop_after_steps is None else min(len(plan), stop_after_steps)
-    bar = tqdm(total=len(plan), initial=step, disable=not progress, desc="LoRA", unit="step")
+    bar = tqdm(total=len(plan), initial=step, disable=not (progress and job.main), desc="LoRA", unit="step")
     started = time.perf_counter()
 
     def checkpoint(rng: torch.Tensor) -> None:
         elapsed = seconds + time.perf_counter() - started
-        _save_checkpoint(student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng})
+        if job.main:
+            _save_checkpoint(
+                student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng}
+            )
+        job.barrier()
 
     boundary_rng = torch.get_rng_state()  # the RNG state at the last step boundary: what a resume restores
     phase = "boundary"
@@ -214,15 +223,20 @@ def train_lora(
             phase = "compute"  # weights, optimizer and boundary_rng still describe the last boundary
             total = 0.0
             for micro in plan[step]:
-                prompts = [encoded[i].fixed + encoded[i].varying for i in micro]
+                mine = job.share(micro)  # all of it when alone
+                if not mine:
+                    continue
+                prompts = [encoded[i].fixed + encoded[i].varying for i in mine]
                 scores = candidate_log_probs(
-                    student.model, prompts, [encoded[i].trie for i in micro], None, student.pad_id
+                    student.model, prompts, [encoded[i].trie for i in mine], None, student.pad_id
                 )
-                gold = [-lp[examples[i].gold] for lp, i in zip(scores, micro, strict=True)]
-                loss = torch.stack(gold).sum() / (len(micro) * len(plan[step]))
+                gold = [-lp[examples[i].gold] for lp, i in zip(scores, mine, strict=True)]
+                loss = torch.stack(gold).sum() / (len(micro) * len(plan[step]))  # the global micro-batch's mean
                 loss.backward()
                 total += float(loss.detach())
             phase = "update"  # an interrupt from here to the next boundary cannot be checkpointed consistently
+            job.sum_gradients(params)
+            total = job.sum(total)
             for group in optimizer.param_groups:
                 group["lr"] = config.lr * config.lr_decay ** (step // steps_per_epoch)
             optimizer.step()
@@ -249,9 +263,11 @@ def train_lora(
     if step < len(plan):
         return TrainResult(step, seconds, final_loss, None)
     accuracy = evaluate(student, eval_examples) if eval_examples else None
-    _save_adapter(student, out_dir / "adapter")
     result = TrainResult(step, seconds, final_loss, accuracy)
-    (out_dir / "metrics.json").write_text(json.dumps({**dataclasses.asdict(result), "losses": losses}, indent=2))
+    if job.main:
+        _save_adapter(student, out_dir / "adapter")
+        (out_dir / "metrics.json").write_text(json.dumps({**dataclasses.asdict(result), "losses": losses}, indent=2))
+    job.barrier()
     return result
 
 
@@ -283,8 +299,10 @@ def load_adapter(student: Student, adapter_dir: Path | str) -> Student:
     try:
         with _quiet_peft():
             student.model = PeftModel.from_pretrained(base, str(adapter_dir)).eval()
+        student.adapter_dir = adapter_dir.resolve()
     except Exception as exc:
         student.model = base
+        student.adapter_dir = None
         raise UserError(f"cannot load the adapter in {adapter_dir} onto {student.name}: {exc}") from exc
     finally:
         student.clear_cache()

@@ -1,0 +1,137 @@
+"""One episode's worth of LD decision state: a slot.
+
+A slot holds what must never be shared between episodes played side by side: the function-base session
+(the rules adopted so far, Eq. 6), the candidate builder (its retrieval index follows that session's base),
+the environment and the counters. The student, the sandbox and the embedder are shared by every slot of one
+policy. ``act_steps`` is Algorithm 1 for one step written as stepped code (agent/stages.py): the policy runs
+it to the end at once, or the lockstep evaluator interleaves many slots' steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from logicdistill.agent.candidates import CandidateBuilder
+from logicdistill.agent.session import FunctionBaseSession
+from logicdistill.agent.stages import Calls, StageRecord, Steps, stage_steps
+from logicdistill.agent.student_decider import StudentDecider
+from logicdistill.tasks.base import Task
+
+
+@dataclass
+class LDStats:
+    """Counters over everything one slot played; slots are summed with ``merge`` (order does not matter)."""
+
+    stages: int = 0
+    agree: int = 0
+    invalid_calls: int = 0
+    decisions: int = 0
+    entropies: list[float] = field(default_factory=list)
+    new_functions: set[str] = field(default_factory=set)
+    new_function_stages: int = 0  # stages where the teacher's program picks an emergency function
+    new_function_chosen: int = 0  # ... and the student picked it too
+    wrong_new_function: int = 0  # stages where an emergency function was chosen but the program picks an old one
+    first_use_delays: list[int] = field(default_factory=list)
+
+    @staticmethod
+    def merge(parts: list[LDStats]) -> LDStats:
+        total = LDStats()
+        for p in parts:
+            for name in ("stages", "agree", "invalid_calls", "decisions"):
+                setattr(total, name, getattr(total, name) + getattr(p, name))
+            total.new_function_stages += p.new_function_stages
+            total.new_function_chosen += p.new_function_chosen
+            total.wrong_new_function += p.wrong_new_function
+            total.entropies += p.entropies
+            total.new_functions |= p.new_functions
+            total.first_use_delays += p.first_use_delays
+        return total
+
+    def metrics(self, weights_unchanged: bool) -> dict[str, float]:
+        out = {
+            "selection_accuracy": self.agree / self.stages if self.stages else float("nan"),
+            "invalid_calls": float(self.invalid_calls),
+            "mean_entropy_bits": float(np.mean(self.entropies)) if self.entropies else float("nan"),
+            "weights_unchanged": float(weights_unchanged),
+        }
+        if self.new_functions:
+            out["new_function_choice_rate"] = self.new_function_chosen / max(self.new_function_stages, 1)
+            out["new_function_stages"] = float(self.new_function_stages)
+            old = self.stages - self.new_function_stages
+            out["wrong_new_function_rate"] = self.wrong_new_function / old if old else float("nan")
+            if self.first_use_delays:
+                out["steps_to_first_use"] = float(np.mean(self.first_use_delays))
+        return out
+
+
+class LDSlot:
+    def __init__(
+        self,
+        task: Task,
+        session: FunctionBaseSession,
+        student: Any,
+        mode: str,
+        k: int,
+        retriever: str,
+        embedder: Any,
+    ):
+        self.task, self.session = task, session
+        self.builder = CandidateBuilder(task, session.base, k, retriever, embedder)
+        self.decider = StudentDecider(self.builder, student, mode)
+        self.stats = LDStats()
+        self.env: Any = None
+        self.last_records: list[StageRecord] = []
+        self._arrival: int | None = None
+
+    def reset(self, env: Any, seed: int) -> None:
+        self.env = env
+        self.session.restart()
+        self.builder.update(self.session.base)
+        self._arrival = None
+
+    def act_steps(self, observation: Any, info: dict[str, Any]) -> Steps[Any]:
+        """One step: adopt arriving rules, run the stages, score them against the teacher's program."""
+        step = int(info.get("step", 0))
+        adoptions = self.session.on_info(self.env, info)
+        if adoptions:
+            self.builder.update(self.session.base)
+            self.stats.new_functions.update(n for a in adoptions for n in a.new_functions)
+            self._arrival = step
+        runtime = self.session.runtime
+        env, task = self.env, self.task
+        state = task.state_json(env)
+        result, records = yield from stage_steps(runtime, state, task.state_facts(env), task.state_text(env))
+        self.last_records = records
+        requests = [runtime.program_request(r.stage, r.facts) for r in records]
+        asked = [q for q in requests if q is not None]
+        answers = iter((yield Calls(tuple(asked))) if asked else [])
+        for record, request in zip(records, requests, strict=True):
+            label = runtime.program_answer(next(answers)) if request is not None else None
+            self._score(record, label, step)
+        self.stats.decisions += 1
+        if result is None:
+            self.stats.invalid_calls += 1
+            return task.fallback_action(env)
+        return task.action_from_result(result, env)
+
+    def _score(self, record: StageRecord, label: str | None, step: int) -> None:
+        """Count one stage against the teacher's program's choice on the same facts."""
+        s, chosen = self.stats, record.chosen
+        s.stages += 1
+        s.agree += int(chosen is not None and chosen == label)
+        if record.entropy_bits is not None:
+            s.entropies.append(record.entropy_bits)
+        if label in s.new_functions:
+            s.new_function_stages += 1
+            s.new_function_chosen += int(chosen == label)
+        elif chosen in s.new_functions:
+            s.wrong_new_function += 1
+        if chosen in s.new_functions and self._arrival is not None:
+            s.first_use_delays.append(step - self._arrival)
+            self._arrival = None
+
+    def close(self) -> None:
+        self.session.close()
