@@ -1,9 +1,11 @@
-"""Held-out selection of the shipped pursuit adapter in fp32 vs bf16 on this CPU: accuracy, agreement, speed.
+"""Held-out selection of the shipped pursuit adapter scored four ways on this CPU: accuracy, agreement, speed.
 
 Rebuilds the run's own held-out examples (the teacher program's traces on the held-out maps, sampled as
-``distill`` samples them), scores them with the student in fp32 and in bf16, and prints the accuracy of
-each, how many choices differ, the largest log-probability gap and the time per example. bf16 is worth
-offering (``--dtype bf16``) only where the choices hold.
+``distill`` samples them) and scores them with the student itself (fp32, LoRA as separate products: the
+reference), with the folded copy in fp32, in bf16 alone, and in bf16 with close calls scored again in fp32
+(student/fast.py; what ``--dtype auto`` does on a CPU with native bf16). For each it prints the held-out
+accuracy, how many choices differ from the reference, the largest log-probability gap and the time per
+example.
 
     python benchmarks/bench_precision.py [--episodes 100] [--examples 200] [--rows 8,32] [--json FILE]
 """
@@ -11,6 +13,7 @@ offering (``--dtype bf16``) only where the choices hold.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 
@@ -23,6 +26,7 @@ from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.distillation.dataset import balanced_sample, trace_examples
 from logicdistill.distillation.pipeline import HELDOUT_SEED_OFFSET, DistillConfig, gather
+from logicdistill.student import model as student_model
 from logicdistill.student.runs import DistilledStudent, shipped_run
 from logicdistill.tasks import get_task
 
@@ -63,27 +67,54 @@ def main() -> None:
     examples = heldout_examples(task, record, args.episodes, args.examples)
     gold = np.array([e.gold for e in examples])
     rows = [int(r) for r in args.rows.split(",")]
+    student = record.load_student()  # fp32: the reference every other way of scoring is compared with
     table, picks_by = [], {}
-    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
-        student = record.load_student(dtype=dtype)
-        for r in rows:
-            picks, seconds = score(student, examples, r)
-            picks_by.setdefault(name, picks)
-            acc = float(np.mean([p.index for p in picks] == gold))
-            table.append({"dtype": name, "rows": r, "accuracy": acc, "ms_per_example": 1000 * seconds})
-            print(f"{name} rows={r}: held-out accuracy {acc:.3f} over {len(examples)}, {1000 * seconds:.1f} ms/example",
-                  flush=True)  # fmt: skip
-    a, b = picks_by["fp32"], picks_by["bf16"]
-    differ = sum(x.index != y.index for x, y in zip(a, b, strict=True))
-    gap = max(
-        float(np.max(np.abs(np.log(x.probs + 1e-30) - np.log(y.probs + 1e-30)))) for x, y in zip(a, b, strict=True)
-    )
-    print(f"bf16 vs fp32: {differ} of {len(examples)} choices differ; largest log-probability gap {gap:.3f}")
+    for name, dtype, checked in MODES:
+        student.score_fast(dtype)
+        with _checks(checked):
+            for r in rows:
+                picks, seconds = score(student, examples, r)
+                picks_by.setdefault(name, picks)
+                acc = float(np.mean([p.index for p in picks] == gold))
+                ref = picks_by["reference"]
+                differ = sum(x.index != y.index for x, y in zip(picks, ref, strict=True))
+                gap = max(float(np.max(np.abs(_log(x.probs) - _log(y.probs)))) for x, y in zip(picks, ref, strict=True))
+                again = student.fast.checked if student.fast is not None else 0
+                table.append({"mode": name, "rows": r, "accuracy": acc, "ms_per_example": 1000 * seconds,
+                              "choices_differ": differ, "max_logprob_gap": gap, "checked_rows": again})  # fmt: skip
+                print(f"{name:<26} rows={r:<3} held-out accuracy {acc:.3f} over {len(examples)}, "
+                      f"{1000 * seconds:6.1f} ms/example, {differ} choices differ from the reference, "
+                      f"largest log-probability gap {gap:.3f}, rows scored again {again}", flush=True)  # fmt: skip
     print(f"{chosen.threads} threads; load average {__import__('os').getloadavg()[0]:.2f}")
     if args.json:
-        out = {"examples": len(examples), "choices_differ": differ, "max_logprob_gap": gap, "runs": table}
         with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=2)
+            json.dump({"examples": len(examples), "runs": table}, fh, indent=2)
+
+
+MODES = (
+    ("reference", None, True),  # the student itself: fp32, LoRA as separate products
+    ("folded fp32", torch.float32, True),
+    ("folded bf16, unchecked", torch.bfloat16, False),
+    ("folded bf16 (auto here)", torch.bfloat16, True),
+)
+
+
+@contextlib.contextmanager
+def _checks(on: bool):
+    """With ``on`` False, no close call is scored again (what bf16 alone would choose)."""
+    if on:
+        yield
+        return
+    original = student_model.close_call
+    student_model.close_call = lambda log_probs: False
+    try:
+        yield
+    finally:
+        student_model.close_call = original
+
+
+def _log(probs: np.ndarray) -> np.ndarray:
+    return np.log(probs + 1e-30)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """LD decision throughput on pursuit with the shipped adapter: one after another vs episodes in lockstep.
 
-From one run it prints, for the sequential path and lockstep at each B (default 1, 8, 32):
+From one run it prints, for the reference path (the student itself: fp32, LoRA as separate products, one
+episode after another), the fast copy one episode after another (student/fast.py: adapter folded in, bf16
+where the CPU multiplies it natively) and lockstep with the fast copy at each B (default 1, 8, 32):
 - decisions/s end to end (episodes of ``--episodes``, or B of them when B is larger, paired seeds);
 - where a decision's time goes: tokenising, retrieval, the forward pass, the sandbox, the rest (Python:
   environment, prompts, policy);
 - the floor: the same forward passes replayed alone (same token rows, same prefix caches), as decisions/s;
-- whether every decision equals the sequential one (same function chosen on every stage of every shared
+- whether every decision equals the reference one (same function chosen on every stage of every shared
   episode; the largest entropy difference);
 then decisions/s alone vs beside a competing CPU-heavy process (a numpy loop on one core) for the
 sequential path and lockstep at ``--load-batch``, and the machine's load average before and after (other
@@ -202,15 +204,19 @@ def competitor():
         proc.wait()
 
 
-def print_table(runs: list[Run], sequential: Run) -> None:
-    print(f"{'run':<16}{'B':>4}{'episodes':>9}{'decisions':>10}{'dec/s':>8}{'x seq':>7}{'floor dec/s':>12}"
-          f"{'outside fwd':>12}{'same choices':>14}")  # fmt: skip
+def print_table(runs: list[Run], reference: Run, sequential: Run) -> None:
+    """x ref: against the reference path (fp32, adapter unfolded, one episode after another); x seq: against
+    the fast copy one episode after another (what lockstep alone adds)."""
+    print(f"{'run':<16}{'B':>4}{'episodes':>9}{'decisions':>10}{'dec/s':>8}{'x ref':>7}{'x seq':>7}"
+          f"{'floor dec/s':>12}{'outside fwd':>12}{'same choices':>14}")  # fmt: skip
     for r in runs:
         floor = f"{r.floor_decisions_per_s:.2f}" if r.floor_decisions_per_s else "-"
         same = "-" if r.same_choices is None else f"{'yes' if r.same_choices else 'NO'} ({r.compared})"
         print(
             f"{r.label:<16}{r.batch or 1:>4}{r.episodes:>9}{r.decisions:>10}{r.decisions_per_s:>8.2f}"
-            f"{r.decisions_per_s / sequential.decisions_per_s:>7.2f}{floor:>12}{r.outside_forward:>12.0%}{same:>14}"
+            f"{r.decisions_per_s / reference.decisions_per_s:>7.2f}"
+            f"{r.decisions_per_s / sequential.decisions_per_s:>7.2f}"
+            f"{floor:>12}{r.outside_forward:>12.0%}{same:>14}"
         )
     print("\nms per decision:" + "".join(f"{p:>11}" for p in (*PARTS, "python", "total")))
     for r in runs:
@@ -241,19 +247,32 @@ def main() -> None:
     load_before = os.getloadavg()
     task = get_task("pursuit")
     policy = make_policy(task, "ld", run=str(shipped_run("pursuit")), dtype=args.dtype)
+    fast = policy.student.fast_dtype
     if args.rows:
         policy.student.rows = args.rows
-    print(f"pursuit, shipped adapter, {chosen.dtype}, {chosen.threads} torch threads, {policy.student.rows} prompts "
-          f"per forward, load average before {load_before[0]:.2f}")  # fmt: skip
-    play(task, policy, [args.seed], 0)  # warm up: prefix caches, lazy imports
+    print(f"pursuit, shipped adapter, fast copy in {fast}, {chosen.threads} torch threads, {policy.student.rows} "
+          f"prompts per forward, load average before {load_before[0]:.2f}")  # fmt: skip
     try:
-        sequential, reference = measure(task, policy, "sequential", 0, args.episodes, args.seed, args.replay)
-        runs = [sequential]
+        # The reference: the path as it was before fast scoring, one episode after another, the student itself
+        # (fp32, LoRA as separate products). Every other run's choices are compared with its choices.
+        policy.student.score_fast(None)
+        play(task, policy, [args.seed], 0)  # warm up: prefix caches, lazy imports
+        reference_run, reference = measure(task, policy, "reference", 0, args.episodes, args.seed, args.replay)
+        policy.student.score_fast(fast)
+        play(task, policy, [args.seed], 0)  # warm up the fast copy
+        sequential, probe = measure(task, policy, "sequential", 0, args.episodes, args.seed, args.replay)
+        compare(sequential, probe, reference)
+        runs = [reference_run, sequential]
         for b in batches:
             run, probe = measure(task, policy, "lockstep", b, max(b, args.episodes), args.seed, args.replay)
             compare(run, probe, reference)
             runs.append(run)
-        print_table(runs, sequential)
+        checked = policy.student.fast
+        print_table(runs, reference_run, sequential)
+        if checked is not None and checked.needs_check:
+            print(
+                f"\nrows scored by the fast copy: {checked.rows}, scored again in fp32 (close calls): {checked.checked}"
+            )
         loaded = []
         if args.load_episodes:
             for label, b in (("sequential", 0), ("lockstep", args.load_batch)):
@@ -277,7 +296,7 @@ def main() -> None:
         table = {
             "task": "pursuit",
             "threads": chosen.threads,
-            "dtype": str(chosen.dtype),
+            "fast_dtype": str(fast),
             "rows": policy.student.rows,
             "cpus": compute.available_cpus(),
             "load_average_before": load_before,

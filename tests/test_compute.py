@@ -20,7 +20,10 @@ def test_auto_takes_a_gpu_only_when_torch_sees_one():
         compute.resolve_device("tpu")
 
 
-def test_bf16_on_cuda_fp32_on_cpu_unless_asked(monkeypatch):
+def test_bf16_on_cuda_and_native_bf16_cpus_unless_asked(monkeypatch):
+    from logicdistill.student import fast
+
+    monkeypatch.setattr(fast, "cpu_has_bf16", lambda: False)
     monkeypatch.setattr(compute, "cuda_available", lambda: True)
     assert compute.Compute("auto").dtype == torch.bfloat16
     assert compute.Compute("cuda").dtype == torch.bfloat16
@@ -29,6 +32,8 @@ def test_bf16_on_cuda_fp32_on_cpu_unless_asked(monkeypatch):
     assert compute.Compute("cuda", precision="fp32").dtype == torch.float32
     with pytest.raises(UserError, match="--dtype"):
         compute.resolve("cpu", 1, 1, "fp8")
+    monkeypatch.setattr(fast, "cpu_has_bf16", lambda: True)
+    assert compute.Compute("cpu").dtype == torch.bfloat16  # AMX / AVX512-BF16: the fast copy in bf16, checked
 
 
 def test_threads_never_exceed_this_process_share_of_the_cpus(monkeypatch):

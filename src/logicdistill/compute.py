@@ -3,10 +3,11 @@
 The same three options on ``eval``, ``play``, ``demo`` and ``distill`` (SPEC §7):
 
 - ``--device auto|cpu|cuda``: ``auto`` takes a GPU when torch sees one.
-- ``--dtype auto|fp32|bf16``: ``auto`` is bf16 on CUDA and fp32 on CPU. bf16 on a CPU with AMX (Sapphire
-  Rapids and later) runs the matrix products several times faster, but the scores move by up to ~0.2 in
-  log-probability, so near ties may be decided otherwise: opt in, and check the choices
-  (benchmarks/bench_precision.py).
+- ``--dtype auto|fp32|bf16``: the precision decisions are scored in. The student always loads in fp32; the
+  LD and student policies decide with a copy that has the LoRA adapter folded in (student/fast.py), in this
+  precision. ``auto`` is bf16 on CUDA and on a CPU that multiplies bf16 in hardware (AMX, AVX512-BF16), else
+  fp32. A bf16 row whose two best candidates are within 1 nat is scored again by the fp32 student, so the
+  choices are the fp32 ones (benchmarks/bench_throughput.py compares them decision by decision).
 - ``--threads N``: torch's intra-op threads. Default: the CPUs this process may use
   (``os.sched_getaffinity``), shared out among the processes ``accelerate launch`` starts on this machine.
   The sandbox worker does not count against it: every sandbox call blocks the caller, so the worker
@@ -42,19 +43,18 @@ class Compute:
 
     device: str = "cpu"
     threads: int = 1
-    batch: int = 1
+    batch: int | None = None  # None: the policy's own lockstep_batch, measured for its device
     precision: str = "auto"
 
     @property
     def dtype(self) -> Any:
-        """The student's torch dtype: as asked, else bf16 on CUDA and fp32 on CPU (where bf16 may change choices)."""
-        import torch
+        """The precision decisions are scored in (the fast copy's, student/fast.py): as asked, else bf16 on CUDA
+        and on a CPU that multiplies bf16 natively, fp32 elsewhere. The student itself always loads in fp32."""
+        from logicdistill.student.fast import fast_dtype
 
         if self.precision not in DTYPES:
             raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.precision!r}")
-        if self.precision == "auto":
-            return torch.bfloat16 if resolve_device(self.device) == "cuda" else torch.float32
-        return torch.bfloat16 if self.precision == "bf16" else torch.float32
+        return fast_dtype(resolve_device(self.device), self.precision)
 
     def policy_options(self) -> dict[str, Any]:
         """The options a policy that loads a student takes from this choice."""
@@ -135,7 +135,7 @@ def resolve(
         raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {precision!r}")
     if (device or "auto") not in DEVICES:
         raise UserError(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
-    compute = Compute(device or "auto", plan_threads(threads), batch or 1, precision or "auto")
+    compute = Compute(device or "auto", plan_threads(threads), batch, precision or "auto")
     if apply:
         apply_threads(compute.threads)
     return compute
@@ -160,8 +160,8 @@ def add_options(parser: Any, batch_help: str) -> None:
         "--dtype",
         choices=DTYPES,
         default="auto",
-        help="the student's precision (default auto: bf16 on CUDA, fp32 on CPU; bf16 on a CPU with AMX is "
-        "faster but may decide near ties otherwise)",
+        help="precision of the decisions (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32; "
+        "close calls are scored again in fp32)",
     )
 
 

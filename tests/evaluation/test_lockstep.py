@@ -110,3 +110,21 @@ def test_a_bf16_student_plays_in_lockstep_too(tmp_path, recorded, decisions):
     assert next(student.model.parameters()).dtype == torch.bfloat16
     result = _evaluate("ld-untuned", recorded, tmp_path, batch=4, episodes=4, student=student)
     assert result.metrics["invalid_calls"] == 0.0 and len(decisions) == 16
+
+
+def test_without_a_batch_the_policy_says_how_many_side_by_side(tmp_path, recorded, monkeypatch):
+    from logicdistill.agent import ld_policy
+    from logicdistill.evaluation import runner
+
+    widths = []
+    original = runner.play_lockstep
+
+    def play_lockstep(task, envs, policy, seeds, on_episode=None):
+        widths.append(len(envs))
+        return original(task, envs, policy, seeds, on_episode)
+
+    monkeypatch.setattr(runner, "play_lockstep", play_lockstep)
+    monkeypatch.setitem(ld_policy.LOCKSTEP_BATCH, "cpu", 3)
+    _evaluate("ld-untuned", recorded, tmp_path, batch=None, episodes=5)
+    _evaluate("ld-untuned", recorded, tmp_path, batch=1, episodes=2)  # 1: one after another, no lockstep
+    assert widths == [3]

@@ -37,7 +37,8 @@ class DirectPolicy(Policy):
             torch_dtype = Compute(device, precision=dtype).dtype
             device = resolve_device(device)
             load = record.load_student if record else lambda d, t: load_student("default", d, t)
-            self.student = load(device, torch_dtype)
+            self.student = load(device, None)  # the reference, in fp32; decisions go through its fast copy
+            self.student.score_fast(torch_dtype)
         else:
             self.student = student
             if record is not None:

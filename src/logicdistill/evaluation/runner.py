@@ -86,19 +86,21 @@ def evaluate(
     env_kwargs: dict[str, Any] | None = None,
     policy_kwargs: dict[str, Any] | None = None,
     progress: bool = True,
-    batch: int = 1,
+    batch: int | None = None,
 ) -> EvalResult:
     """Play ``episodes`` episodes and aggregate them (plus the policy's own metrics, if it keeps any).
 
     ``batch`` > 1 plays that many episodes in lockstep when the policy can (the LD policies; lockstep.py),
-    with the same choices; other policies play one episode after another whatever ``batch`` says.
+    with the same choices; other policies play one episode after another whatever ``batch`` says. None: the
+    policy's own ``lockstep_batch`` (measured for its device), else 1.
     """
     if episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {episodes}")
-    if batch < 1:
+    if batch is not None and batch < 1:
         raise UserError(f"--batch must be at least 1, got {batch}")
     env = make_env(task, env_kwargs or {})
     policy = make_policy(task, policy_name, **(policy_kwargs or {}))
+    batch = batch or int(getattr(policy, "lockstep_batch", 1))
     start = time.perf_counter()
     envs = [env]
     bar = tqdm(total=episodes, desc=f"{task.name}/{policy_name}", unit="ep", disable=not progress, leave=False)

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from .examples import CandidateTrie, ChatFormat, SelectionExample, candidate_token_ids, prompt_ids, varying_ids
+from .fast import FastCopy, close_call, folded_copy
 from .scoring import PrefixKV, Selection, candidate_log_probs, compute_prefix_kv, greedy_generate, to_selection
 
 CPU_ROWS = 8
@@ -61,6 +62,9 @@ class Student:
         self._prefixes: OrderedDict[str, PrefixKV | None] = OrderedDict()
         self._fixed_ids: OrderedDict[str, list[int]] = OrderedDict()
         self._tries: dict[tuple[str, ...], CandidateTrie] = {}
+        self.fast_dtype: torch.dtype | None = None  # decide with a folded copy in this precision (see fast.py)
+        self._fast: FastCopy | None = None
+        self._adapter_off = False
 
     # -- encoding ---------------------------------------------------------------------------------------------
     def encode(self, example: SelectionExample) -> Encoded:
@@ -96,41 +100,92 @@ class Student:
         self, examples: Sequence[SelectionExample], use_cache: bool = True, batch_size: int | None = None
     ) -> list[Selection]:
         """Select for many examples: grouped by fixed prefix (its KV computed once), batched within a group,
-        ``batch_size`` prompts per forward pass (default: ``rows``, sized for the device)."""
+        ``batch_size`` prompts per forward pass (default: ``rows``, sized for the device). With fast scoring
+        on, the folded copy scores them and the student itself scores again the close low-precision rows."""
         batch_size = batch_size or self.rows
+        fast = self._fast_copy()
         out: list[Selection | None] = [None] * len(examples)
         groups: dict[str, list[int]] = {}
         for i, ex in enumerate(examples):
             groups.setdefault(ex.prefix if use_cache else "", []).append(i)
         for prefix_text, members in groups.items():
             encoded = {i: self.encode(examples[i]) for i in members}
-            pkv = self.prefix_kv(prefix_text, encoded[members[0]].fixed) if use_cache else None
-            for start in range(0, len(members), batch_size):
-                chunk = members[start : start + batch_size]
-                if pkv is not None:
-                    prompts = [encoded[i].varying for i in chunk]
-                else:
-                    prompts = [encoded[i].fixed + encoded[i].varying for i in chunk]
-                tries = [encoded[i].trie for i in chunk]
-                scores = candidate_log_probs(self.model, prompts, tries, prefix=pkv, pad_id=self.pad_id)
-                for i, lp in zip(chunk, scores, strict=True):
-                    out[i] = to_selection(lp, examples[i].candidates)
+            group = (prefix_text, encoded, batch_size, use_cache)
+            if fast is None:
+                scores = self._score(self.model, self._prefixes, members, *group)
+            else:
+                scores = self._score(fast.model, fast.prefixes, members, *group)
+                fast.rows += len(members)
+                again = [i for i in members if fast.needs_check and close_call(scores[i])]
+                if again:
+                    fast.checked += len(again)
+                    scores.update(self._score(self.model, self._prefixes, again, *group))
+            for i in members:
+                out[i] = to_selection(scores[i], examples[i].candidates)
         return out  # type: ignore[return-value]
 
+    def _score(
+        self,
+        model,
+        prefixes: OrderedDict,
+        members: list[int],
+        prefix_text: str,
+        encoded: dict[int, Encoded],
+        batch_size: int,
+        use_cache: bool,
+    ) -> dict[int, torch.Tensor]:
+        """Candidate log-probabilities of ``members`` under ``model``, ``batch_size`` prompts per forward pass."""
+        pkv = self._prefix(model, prefixes, prefix_text, encoded[members[0]].fixed) if use_cache else None
+        scores: dict[int, torch.Tensor] = {}
+        for start in range(0, len(members), batch_size):
+            chunk = members[start : start + batch_size]
+            if pkv is not None:
+                prompts = [encoded[i].varying for i in chunk]
+            else:
+                prompts = [encoded[i].fixed + encoded[i].varying for i in chunk]
+            tries = [encoded[i].trie for i in chunk]
+            found = candidate_log_probs(model, prompts, tries, prefix=pkv, pad_id=self.pad_id)
+            scores.update(zip(chunk, found, strict=True))
+        return scores
+
     def prefix_kv(self, prefix_text: str, fixed_ids: list[int]) -> PrefixKV | None:
-        """The KV of a fixed prompt part, from a small LRU cache keyed by the prefix text."""
-        if prefix_text in self._prefixes:
-            self._prefixes.move_to_end(prefix_text)
-            return self._prefixes[prefix_text]
-        pkv = compute_prefix_kv(self.model, fixed_ids)
-        self._prefixes[prefix_text] = pkv
-        while len(self._prefixes) > self.prefix_cache_size:
-            self._prefixes.popitem(last=False)
+        """The student's KV of a fixed prompt part, from a small LRU cache keyed by the prefix text."""
+        return self._prefix(self.model, self._prefixes, prefix_text, fixed_ids)
+
+    def _prefix(self, model, prefixes: OrderedDict, prefix_text: str, fixed_ids: list[int]) -> PrefixKV | None:
+        if prefix_text in prefixes:
+            prefixes.move_to_end(prefix_text)
+            return prefixes[prefix_text]
+        pkv = compute_prefix_kv(model, fixed_ids)
+        prefixes[prefix_text] = pkv
+        while len(prefixes) > self.prefix_cache_size:
+            prefixes.popitem(last=False)
         return pkv
 
+    # -- fast scoring -----------------------------------------------------------------------------------------
+    def score_fast(self, dtype: torch.dtype | None) -> None:
+        """Decide with a copy that has the adapter folded in, in ``dtype`` (None: with the student itself).
+        The copy is made at the first selection after this, and again after any change of weights or adapter
+        (``clear_cache``); training never uses it (it selects with the student while ``model.training``)."""
+        self.fast_dtype = dtype
+        self._fast = None
+
+    @property
+    def fast(self) -> FastCopy | None:
+        """The fast copy as it is now (None before the first selection or with fast scoring off)."""
+        return self._fast
+
+    def _fast_copy(self) -> FastCopy | None:
+        if self.fast_dtype is None or self._adapter_off or self.model.training:
+            return None
+        if self._fast is None:
+            self._fast = folded_copy(self.model, self.fast_dtype)
+        return self._fast
+
     def clear_cache(self) -> None:
-        """Forget cached prefix KVs (needed whenever the weights or the adapter change)."""
+        """Forget cached prefix KVs and the fast copy (needed whenever the weights or the adapter change)."""
         self._prefixes.clear()
+        self._fast = None
 
     # -- generation -------------------------------------------------------------------------------------------
     def prompt_token_ids(self, prompt: str | SelectionExample) -> list[int]:
@@ -179,10 +234,12 @@ class Student:
             yield self
             return
         self.clear_cache()
+        self._adapter_off = True  # a fast copy would fold the adapter in: score with the bare model itself
         try:
             with self.model.disable_adapter():
                 yield self
         finally:
+            self._adapter_off = False
             self.clear_cache()
 
     def _hash(self, want_lora: bool) -> str | None:

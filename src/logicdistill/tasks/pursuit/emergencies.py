@@ -27,7 +27,6 @@ from logicdistill.tasks.pursuit.rules import STAY, Cell, move
 PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
 
 
-
 @dataclass(frozen=True)
 class EmergencyEvent(ABC):
     """One scheduled rule. Subclasses add their parameters as dataclass fields after ``step``."""

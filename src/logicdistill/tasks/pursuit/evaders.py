@@ -19,7 +19,6 @@ PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env
 PursuitSolution = Any  # tasks.pursuit.solver.PursuitSolution, loaded late (numpy tables)
 
 
-
 class EvaderPolicy(ABC):
     """Base class of evader policies. ``rng`` is seeded from the environment at every reset."""
 

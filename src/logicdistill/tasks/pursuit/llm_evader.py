@@ -19,7 +19,6 @@ from logicdistill.tasks.pursuit.rules import ACTIONS, RULES_TEXT, move
 PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
 
 
-
 class LLMEvader(EvaderPolicy):
     name = "llm"
 

@@ -1,0 +1,83 @@
+"""Fast scoring for decisions: a copy of the student with its LoRA adapter folded into the weights, in the
+precision the device runs fastest, checked against the student itself wherever the choice is close.
+
+Why a copy: the student itself must stay as it is, because its hashes prove that emergencies changed no
+weights, training goes on updating its adapter, and it is the reference the fast copy is checked against.
+
+Why it pays (pursuit, shipped adapter, the forward passes of 8 lockstep episodes replayed, 2 cores with AMX):
+folding the adapter in is 1.42x faster than PEFT's separate LoRA products at the same fp32 precision (largest
+log-probability change 1.3e-5, the size of a batch-shape rounding); folded and in bf16 it is 3.2x faster, with
+log-probabilities moved by up to 0.16 and no choice changed. Because bf16 moves scores, a bf16 row whose two
+best candidates are closer than ``CHECK_MARGIN`` is scored again by the student in fp32 and that score is the
+answer: a choice can only differ from the fp32 one if bf16 moved a score by more than half the margin
+(measured: a third of it).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+CHECK_MARGIN = 1.0  # nats between the two best candidates under which a low-precision row is scored again
+
+
+@dataclass
+class FastCopy:
+    """The folded copy, its own prefix caches (its keys and values differ from the student's), and counters."""
+
+    model: Any
+    dtype: torch.dtype
+    prefixes: OrderedDict = field(default_factory=OrderedDict)
+    rows: int = 0
+    checked: int = 0
+
+    @property
+    def needs_check(self) -> bool:
+        return self.dtype != torch.float32
+
+
+def folded_copy(model: Any, dtype: torch.dtype) -> FastCopy:
+    """A copy of ``model`` with any PEFT LoRA adapter merged into its weights, cast to ``dtype``."""
+    clone = copy.deepcopy(model)
+    if hasattr(clone, "peft_config"):
+        clone = clone.merge_and_unload()
+    return FastCopy(clone.to(dtype).eval(), dtype)
+
+
+def close_call(log_probs: torch.Tensor, margin: float = CHECK_MARGIN) -> bool:
+    """Whether the two best candidates are within ``margin`` nats (a choice bf16 rounding might flip)."""
+    if log_probs.numel() < 2:
+        return False
+    top = torch.topk(log_probs.detach().float(), 2).values
+    return bool(top[0] - top[1] < margin)
+
+
+def fast_dtype(device: str, precision: str) -> torch.dtype:
+    """The fast copy's precision: as asked (``fp32``/``bf16``); ``auto`` is bf16 on CUDA and on a CPU that
+    multiplies bf16 natively (AMX or AVX512-BF16), else fp32 (emulated bf16 is slower than fp32)."""
+    if precision == "fp32":
+        return torch.float32
+    if precision == "bf16" or device == "cuda":
+        return torch.bfloat16
+    return torch.bfloat16 if cpu_has_bf16() else torch.float32
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bf16 matrices in hardware (the probes are private to torch: absent means no)."""
+    cpu = getattr(torch, "cpu", None)
+    probes = [getattr(cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
+    try:
+        return any(bool(probe()) for probe in probes if callable(probe))
+    except Exception:  # a probe that fails says nothing; fp32 is always right
+        return False
+
+
+def describe(fast: FastCopy | None) -> dict[str, Any]:
+    """What the fast path did, for reports: precision, rows scored, rows checked in fp32."""
+    if fast is None:
+        return {"fast_scoring": "off"}
+    return {"fast_scoring": str(fast.dtype).removeprefix("torch."), "rows": fast.rows, "checked": fast.checked}
