@@ -110,3 +110,17 @@ def test_the_fast_precision(monkeypatch):
     assert fast_dtype("cpu", "auto") == torch.float32
     monkeypatch.setattr(fast_module, "cpu_has_bf16", lambda: True)
     assert fast_dtype("cpu", "auto") == torch.bfloat16
+
+
+def test_a_bf16_copy_on_a_cpu_takes_taller_batches_unless_told():
+    student = tiny_student(0)
+    assert student.rows == 8
+    student.score_fast(torch.bfloat16)
+    assert student.rows == 64
+    student.score_fast(torch.float32)
+    assert student.rows == 8
+    from logicdistill.student.model import Student
+
+    fixed = Student(student.model, student.tokenizer, rows=5)
+    fixed.score_fast(torch.bfloat16)
+    assert fixed.rows == 5

@@ -28,9 +28,10 @@ from logicdistill.student.training import load_adapter
 from logicdistill.tasks.base import Policy, Task
 
 # Episodes played side by side when the caller does not say (--batch). Measured on 2 CPU cores, pursuit,
-# shipped adapter, bf16 fast copy (benchmarks/bench_throughput.py, one run): 5.23 decisions/s at 8, 5.42 at
-# 32, 5.23 at 64; a GPU wants every row it can get.
-LOCKSTEP_BATCH = {"cpu": 32, "cuda": 256}
+# shipped adapter, bf16 fast copy: at 8 rows per forward pass 5.23 decisions/s at 8 episodes, 5.42 at 32
+# (benchmarks/bench_throughput.py, one run); 64 episodes at 64 rows per pass 10.1 vs 8.6 at 8 rows (another
+# run): AMX wants tall matrices. A GPU wants every row it can get.
+LOCKSTEP_BATCH = {"cpu": 64, "cuda": 256}
 
 
 class LDPolicy(Policy):

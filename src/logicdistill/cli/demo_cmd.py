@@ -36,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="who answers the emergency's new rule (Eq. 6): recorded (default), recorded:DIR or openai:MODEL[@URL]",
     )
     compute.add_options(
-        p, "ld episodes played in lockstep in the evaluations (default 32 on a CPU, 256 on a GPU; 1: one after another)"
+        p, "ld episodes played in lockstep in the evaluations (default 64 on a CPU, 256 on a GPU; 1: one after another)"
     )
     p.set_defaults(func=run)
 

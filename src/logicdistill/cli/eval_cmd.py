@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     compute.add_options(
         p,
         "episodes played in lockstep, each stage of all of them scored in one forward pass (ld policies; "
-        "same choices as one after another; default 32 on a CPU, 256 on a GPU)",
+        "same choices as one after another; default 64 on a CPU, 256 on a GPU)",
     )
     p.set_defaults(func=run_eval)
 
