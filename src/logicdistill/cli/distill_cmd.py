@@ -97,7 +97,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from logicdistill.distillation.pipeline import DistillConfig, distill
     from logicdistill.errors import UserError
-    from logicdistill.student.runs import UNIVERSAL, new_run_dir
+    from logicdistill.student.runs import UNIVERSAL, new_run_dir, run_from
 
     tasks = _tasks(args.task)
     chosen = compute.from_args(args)
@@ -124,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     for name in ("lr", "lr_decay"):  # LoRA would only fail on these after the traces are built
         if not getattr(args, name) > 0:
             raise UserError(f"--{name.replace('_', '-')} must be greater than 0, got {getattr(args, name)}")
+    if args.from_run:  # a missing or malformed run is named now, not after the traces
+        run_from(args.from_run)
     checks.require_ml("distill (training the student)")
     if args.out:
         checks.check_output_dir(args.out, "--out")
