@@ -67,7 +67,7 @@ def chain(d: Draft) -> Facts:
         lead = (f"{ORDINALS[i].capitalize()} choice: ", f"Priority {i + 1} (1 is checked first): ")[style % 2]
         if style == 2:
             lead = "Checked first: " if i == 0 else f"Checked {ORDINALS[i]}, if no earlier check fits: "
-        d.add([(fact, True)], rank=len(facts) - i, lead=lead)
+        d.add([(fact, d.coin(0.75))], rank=len(facts) - i, lead=lead)
     if d.coin(0.7):
         d.add([], rank=0, lead=("Last resort: ", f"Priority {len(facts) + 1}, the default: ", "Checked last: ")[style])
     return d.settle(facts)[0]

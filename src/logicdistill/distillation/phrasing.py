@@ -15,7 +15,7 @@ import numpy as np
 
 from logicdistill.distillation.conditions import Condition
 
-GLOSSES = ("(see the facts)", "(as the facts state it)", "(checked every step)", "(the usual case)", "")
+GLOSSES = ("(see the facts)", "(as the facts state it)", "(as stated)", "")
 
 
 def _one(rng: np.random.Generator, options: Sequence[str]) -> str:
