@@ -51,6 +51,8 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     try:
         play_episode(task, task.make_env(), policy, seed=5)
         assert policy.metrics()["weights_unchanged"] == 1.0 and policy.metrics()["invalid_calls"] == 0.0
+        played = policy.metrics()  # every function of the stage is a candidate (3 <= K): recall is 1
+        assert played["retrieval_recall"] == 1.0 and played["selection_accuracy.act"] == played["selection_accuracy"]
     finally:
         policy.close()
 
