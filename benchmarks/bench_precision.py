@@ -24,8 +24,9 @@ from logicdistill import compute
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
+from logicdistill.distillation.config import DistillConfig
 from logicdistill.distillation.dataset import balanced_sample, trace_examples
-from logicdistill.distillation.pipeline import HELDOUT_SEED_OFFSET, DistillConfig, gather
+from logicdistill.distillation.mixture import HELDOUT_SEED_OFFSET, gather
 from logicdistill.student import model as student_model
 from logicdistill.student.runs import DistilledStudent, shipped_run
 from logicdistill.tasks import get_task

@@ -64,7 +64,7 @@ def test_llm_evader_moves_from_replies_and_falls_back_on_prose(loopback, tmp_pat
 
 def test_live_teacher_labels_replace_the_program_labels(loopback, tmp_path, monkeypatch):
     from logicdistill.agent.candidates import CandidateBuilder
-    from logicdistill.distillation.pipeline import teacher_labels
+    from logicdistill.distillation.mixture import teacher_labels
     from logicdistill.distillation.traces import StageTrace
     from logicdistill.teacher.drafts import parse_reply
 

@@ -148,6 +148,14 @@ CASES: list[Case] = [
     Case("distill --lora-r 0", ("distill", "--task", "pursuit", "--lora-r", "0"), expect="--lora-r"),
     Case("distill --lr nan", ("distill", "--task", "pursuit", "--lr", "nan"), expect="--lr"),
     Case("distill --epochs 0", ("distill", "--task", "pursuit", "--epochs", "0", "--out", "{d}/run")),
+    Case("distill --task twice", ("distill", "--task", "pursuit,pursuit"), expect="each once"),
+    Case("distill --task unknown in a list", ("distill", "--task", "pursuit,nope"), expect="nope"),
+    Case("distill --from missing run", ("distill", "--task", "pursuit", "--from", "{d}/norun"), expect="norun"),
+    Case(
+        "distill --curriculum-forms unknown",
+        ("distill", "--task", "pursuit", "--curriculum-forms", "x"),
+        expect="forms",
+    ),
     # output targets, checked before any episode
     Case("eval --json DIR", (*P, "--json", "{d}/adir"), expect="directory"),
     Case("eval --json under /proc", (*P, "--json", "/proc/x/r.json"), expect="/proc/x"),

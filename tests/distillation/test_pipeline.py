@@ -1,17 +1,10 @@
 from logicdistill.agent.ld_policy import LDPolicy
+from logicdistill.distillation.forms import FORMS
 from logicdistill.distillation.pipeline import DistillConfig, distill
-from logicdistill.distillation.synthetic import synthetic_examples
 from logicdistill.evaluation import play_episode
 from logicdistill.student.runs import DistilledStudent
 from logicdistill.student.tiny import tiny_student
 from tests.fakes import CountTask
-
-
-def test_synthetic_examples_are_seeded_and_labelled():
-    a, b = synthetic_examples(40, seed=3), synthetic_examples(40, seed=3)
-    assert a == b and a != synthetic_examples(40, seed=4)
-    assert all("Use when:" in e.prefix and e.candidates[-1] == "none" for e in a)
-    assert {e.candidates[e.gold] == "none" for e in a} == {True, False}
 
 
 def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
@@ -25,6 +18,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
         synthetic_examples=16,
         override_examples=16,
         heldout_examples=40,
+        curriculum_heldout=22,
         k=3,
         retriever="bm25",
         epochs=4,
@@ -45,6 +39,9 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     assert metrics["retrieval_recall"]["act"]["recall@3"] == 1.0
     # override examples are scored apart: the held-out accuracy is over the 40 plain examples only
     assert metrics["heldout_examples"] == 40 and set(metrics["heldout_accuracy_by_stage"]) == {"act", "rule_override"}
+    by_form = metrics["heldout_accuracy_by_form"]  # held-out curriculum bases: 2 per form; override: 20
+    assert set(by_form) == set(FORMS) | {"rule_override"} and by_form["rule_override"]["count"] == 20
+    assert all(by_form[f]["count"] == 2 and 0 <= by_form[f]["accuracy"] <= 1 for f in FORMS)
     # chance is 1/3 (two functions + none); the tiny model must learn the yes/no fact
     assert metrics["heldout_accuracy"] >= 0.6
     assert metrics["heldout_accuracy"] >= metrics["heldout_accuracy_before"] + 0.15
@@ -54,6 +51,8 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     try:
         play_episode(task, task.make_env(), policy, seed=5)
         assert policy.metrics()["weights_unchanged"] == 1.0 and policy.metrics()["invalid_calls"] == 0.0
+        played = policy.metrics()  # every function of the stage is a candidate (3 <= K): recall is 1
+        assert played["retrieval_recall"] == 1.0 and played["selection_accuracy.act"] == played["selection_accuracy"]
     finally:
         policy.close()
 

@@ -56,3 +56,28 @@ def test_saved_json_has_the_spec_fields(tmp_path):
     _record().save(tmp_path)
     data = json.loads((tmp_path / "run.json").read_text())
     assert {"task", "kind", "student", "k", "retriever", "embedder", "base_fingerprint", "config"} <= set(data)
+
+
+def test_a_task_without_a_run_of_its_own_uses_the_universal_run(tmp_path, monkeypatch):
+    from logicdistill.student import runs
+
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "shipped")
+    with pytest.raises(UserError, match="no distilled run"):
+        runs.resolve_run("newtask", None)
+    with pytest.raises(UserError, match="no universal run"):
+        runs.run_from("universal")
+    shipped = tmp_path / "shipped" / "universal"
+    _record().save(shipped)
+    assert runs.shipped_run("universal") == shipped
+    assert runs.resolve_run("newtask", None).folder == shipped
+    assert runs.resolve_run("newtask", "universal").folder == shipped and runs.run_from("universal").folder == shipped
+    with pytest.raises(UserError, match="no distilled run"):  # a kd student imitates one task's actions
+        runs.resolve_run("newtask-kd", None, kind="kd")
+    mine = tmp_path / "home" / "runs" / "universal" / "20260101-000000-seed0"
+    _record().save(mine)
+    assert runs.resolve_run("newtask", None).folder == mine  # one you distilled wins over the shipped one
+    own = tmp_path / "home" / "runs" / "newtask" / "20250101-000000-seed0"
+    _record().save(own)
+    assert runs.resolve_run("newtask", None).folder == own  # the task's own run wins over any universal one
+    assert runs.run_from(str(own)).folder == own

@@ -35,6 +35,10 @@ class LDStats:
     new_function_chosen: int = 0  # ... and the student picked it too
     wrong_new_function: int = 0  # stages where an emergency function was chosen but the program picks an old one
     first_use_delays: list[int] = field(default_factory=list)
+    first_use_steps: list[int] = field(default_factory=list)  # the step a new function was first chosen at
+    by_stage: dict[str, list[int]] = field(default_factory=dict)  # stage -> [stages, agreeing]
+    recall_stages: int = 0  # stages where the program's choice and the candidates shown are both known
+    recall_hits: int = 0  # ... and the program's choice was among the candidates shown
 
     @staticmethod
     def merge(parts: list[LDStats]) -> LDStats:
@@ -48,6 +52,12 @@ class LDStats:
             total.entropies += p.entropies
             total.new_functions |= p.new_functions
             total.first_use_delays += p.first_use_delays
+            total.first_use_steps += p.first_use_steps
+            total.recall_stages += p.recall_stages
+            total.recall_hits += p.recall_hits
+            for stage, (n, ok) in p.by_stage.items():
+                counts = total.by_stage.setdefault(stage, [0, 0])
+                counts[0], counts[1] = counts[0] + n, counts[1] + ok
         return total
 
     def metrics(self, weights_unchanged: bool) -> dict[str, float]:
@@ -57,6 +67,10 @@ class LDStats:
             "mean_entropy_bits": float(np.mean(self.entropies)) if self.entropies else float("nan"),
             "weights_unchanged": float(weights_unchanged),
         }
+        for stage, (n, ok) in sorted(self.by_stage.items()):
+            out[f"selection_accuracy.{stage}"] = ok / n
+        if self.recall_stages:
+            out["retrieval_recall"] = self.recall_hits / self.recall_stages
         if self.new_functions:
             out["new_function_choice_rate"] = self.new_function_chosen / max(self.new_function_stages, 1)
             out["new_function_stages"] = float(self.new_function_stages)
@@ -64,6 +78,7 @@ class LDStats:
             out["wrong_new_function_rate"] = self.wrong_new_function / old if old else float("nan")
             if self.first_use_delays:
                 out["steps_to_first_use"] = float(np.mean(self.first_use_delays))
+                out["first_new_function_step"] = float(np.mean(self.first_use_steps))
         return out
 
 
@@ -121,7 +136,13 @@ class LDSlot:
         """Count one stage against the teacher's program's choice on the same facts."""
         s, chosen = self.stats, record.chosen
         s.stages += 1
-        s.agree += int(chosen is not None and chosen == label)
+        hit = int(chosen is not None and chosen == label)
+        s.agree += hit
+        counts = s.by_stage.setdefault(record.stage, [0, 0])
+        counts[0], counts[1] = counts[0] + 1, counts[1] + hit
+        if label is not None and record.shown is not None:
+            s.recall_stages += 1
+            s.recall_hits += int(label in record.shown)
         if record.entropy_bits is not None:
             s.entropies.append(record.entropy_bits)
         if label in s.new_functions:
@@ -131,6 +152,7 @@ class LDSlot:
             s.wrong_new_function += 1
         if chosen in s.new_functions and self._arrival is not None:
             s.first_use_delays.append(step - self._arrival)
+            s.first_use_steps.append(step)
             self._arrival = None
 
     def close(self) -> None:

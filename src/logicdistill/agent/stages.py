@@ -45,6 +45,7 @@ class Choice:
 
     name: str | None
     entropy_bits: float | None = None
+    shown: tuple[str, ...] | None = None  # the candidates it chose among (a student: the K retrieved)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class StageRecord:
     error: str | None = None
     entropy_bits: float | None = None
     facts: dict[str, bool] = field(default_factory=dict)  # the facts the choice was made on
+    shown: tuple[str, ...] | None = None  # the candidates the decider was shown (None: every stage function)
 
     def line(self) -> str:
         ent = f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
@@ -112,7 +114,9 @@ def stage_steps(
         view = StageView(stage, state_text, dict(state_facts), dict(facts), tuple(records), tuple(names))
         choice = yield view
         chosen = choice.name
-        record = StageRecord(stage.name, names, chosen, {}, False, entropy_bits=choice.entropy_bits, facts=view.facts)
+        record = StageRecord(
+            stage.name, names, chosen, {}, False, entropy_bits=choice.entropy_bits, facts=view.facts, shown=choice.shown
+        )
         records.append(record)
         if chosen is None or chosen not in runtime.functions:
             record.error = "no function chosen"

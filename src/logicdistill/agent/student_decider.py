@@ -39,7 +39,7 @@ class StudentDecider:
 
     def generate(self, example: SelectionExample) -> Choice:
         text, bits = self.student.generate_with_entropy(example, max_new_tokens=12)
-        return _choice(parse_generated(text, example.candidates), bits)
+        return _choice(parse_generated(text, example.candidates), bits, example.candidates)
 
 
 def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]], rows: int | None = None) -> list[Choice]:
@@ -59,7 +59,7 @@ def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]], rows: int | N
             raise ValueError("choose_many: every decider must share one student")
         picks = student.select_batch([examples[i] for i in selecting], batch_size=rows)
         for i, selection in zip(selecting, picks, strict=True):
-            choices[i] = _choice(selection.name, selection.entropy_bits)
+            choices[i] = _choice(selection.name, selection.entropy_bits, examples[i].candidates)
     for i, (decider, _) in enumerate(pairs):
         if decider.mode == "generate":  # free generation runs token by token, one prompt at a time
             choices[i] = decider.generate(examples[i])
@@ -81,8 +81,9 @@ def _results(view: StageView) -> list[tuple[str, str]]:
     return [(r.stage, result_text(r.result)) for r in view.earlier if r.result is not None]
 
 
-def _choice(name: str | None, bits: float | None) -> Choice:
-    return Choice(None if name in (None, NONE) else name, bits)
+def _choice(name: str | None, bits: float | None, candidates: Sequence[str] = ()) -> Choice:
+    shown = tuple(c for c in candidates if c != NONE)
+    return Choice(None if name in (None, NONE) else name, bits, shown)
 
 
 def parse_generated(text: str, candidates: list[str]) -> str | None:

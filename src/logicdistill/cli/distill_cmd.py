@@ -8,18 +8,30 @@ from pathlib import Path
 
 from logicdistill import compute
 from logicdistill.cli import checks
+from logicdistill.distillation.forms import FORMS
 from logicdistill.tasks import get_task, task_names
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from logicdistill.distillation.pipeline import DistillConfig
+    from logicdistill.distillation.config import DistillConfig
 
     d = DistillConfig()
     p = subparsers.add_parser(
         "distill",
         help="fine-tune the student on the function base (traces + LoRA); resumable with the same --out",
     )
-    p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
+    p.add_argument(
+        "--task",
+        required=True,
+        help=f"one of: {', '.join(task_names())}; several, comma-separated (pursuit,blackjack), train one adapter "
+        "on all of them plus the curriculum (the universal student, saved under runs/universal)",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_run",
+        metavar="RUN|universal",
+        help="fine-tune this run folder's adapter (or the newest universal run's) instead of a fresh one",
+    )
     p.add_argument(
         "--kind",
         default=d.kind,
@@ -45,7 +57,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--train-episodes", type=int, default=d.train_episodes, help="teacher episodes per training env")
     p.add_argument("--heldout-episodes", type=int, default=d.heldout_episodes, help="episodes per held-out env")
     p.add_argument("--task-examples", type=int, default=d.task_examples, help="training examples from task traces")
-    p.add_argument("--synthetic-examples", type=int, default=d.synthetic_examples, help="varied synthetic examples")
+    p.add_argument(
+        "--synthetic-examples",
+        type=int,
+        default=d.synthetic_examples,
+        help="curriculum examples: made-up bases whose manuals must be read, spread over the condition forms",
+    )
+    p.add_argument(
+        "--curriculum-forms",
+        type=_forms,
+        help=f"train on these condition forms only, comma-separated (default: all: {', '.join(FORMS)})",
+    )
+    p.add_argument(
+        "--curriculum-heldout",
+        type=int,
+        default=d.curriculum_heldout,
+        help="held-out curriculum examples (unseen names and facts), scored per condition form",
+    )
     p.add_argument(
         "--override-examples",
         type=int,
@@ -69,12 +97,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from logicdistill.distillation.pipeline import DistillConfig, distill
     from logicdistill.errors import UserError
-    from logicdistill.student.runs import new_run_dir
+    from logicdistill.student.runs import UNIVERSAL, new_run_dir, run_from
 
-    task = get_task(args.task)
+    tasks = _tasks(args.task)
     chosen = compute.from_args(args)
-    if not task.stages:
-        raise UserError(f"task {task.name!r} declares no stage layout to distil")
+    for task in tasks:
+        if not task.stages:
+            raise UserError(f"task {task.name!r} declares no stage layout to distil")
+    if len(tasks) > 1 and args.kind == "kd":
+        raise UserError("--kind kd distils one task at a time")
     for name in (
         "train_episodes",
         "heldout_episodes",
@@ -87,29 +118,53 @@ def run(args: argparse.Namespace) -> int:
     ):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("synthetic_examples", "override_examples"):
+    for name in ("synthetic_examples", "override_examples", "curriculum_heldout"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must not be negative")
     for name in ("lr", "lr_decay"):  # LoRA would only fail on these after the traces are built
         if not getattr(args, name) > 0:
             raise UserError(f"--{name.replace('_', '-')} must be greater than 0, got {getattr(args, name)}")
+    if args.from_run:  # a missing or malformed run is named now, not after the traces
+        run_from(args.from_run)
     checks.require_ml("distill (training the student)")
     if args.out:
         checks.check_output_dir(args.out, "--out")
     from logicdistill.student.parallel import ranks  # torch: only once the [ml] extra is known to be there
 
     device = compute.resolve_device(chosen.device)
-    config = DistillConfig.from_dict(vars(args))  # every option is named after its config field
-    run_name = task.name if args.kind == "ld" else f"{task.name}-kd"
+    # every option is named after its config field
+    config = DistillConfig.from_dict(vars(args) | {"tasks": [t.name for t in tasks]})
+    run_name = (tasks[0].name if len(tasks) == 1 else UNIVERSAL) + ("-kd" if args.kind == "kd" else "")
     # every process of `accelerate launch` must write into the first one's folder
     out = ranks(device).first_says(Path(args.out) if args.out else new_run_dir(run_name, args.seed))
     print(f"run folder: {out} (rerun with --out {out} to resume)")
     options = {"device": device, "rows": args.batch, "dtype": chosen.precision}
-    m = distill(task, config, out, progress=not args.quiet, **options).metrics
+    m = distill(tasks, config, out, progress=not args.quiet, **options).metrics
     print(
         f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
     )
     print(f"by stage: {json.dumps(m['heldout_accuracy_by_stage'])}")
+    forms = {f: round(v["accuracy"], 3) for f, v in m["heldout_accuracy_by_form"].items()}
+    print(f"by condition form (held-out bases): {json.dumps(forms)}")
     print(f"retrieval: {json.dumps(m['retrieval_recall'])}")
     print(f"trained {m['train_examples']} examples in {m['train_seconds']:.0f} s; run saved to {out}")
     return 0
+
+
+def _tasks(spec: str) -> list:
+    """``--task A`` or ``--task A,B,C``: the tasks, each once."""
+    from logicdistill.errors import UserError
+
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names or len(set(names)) != len(names):
+        raise UserError(f"--task takes task names separated by commas, each once; got {spec!r}")
+    return [get_task(n) for n in names]
+
+
+def _forms(spec: str) -> list[str]:
+    """``--curriculum-forms single,negation``: known condition forms."""
+    forms = [f.strip() for f in spec.split(",") if f.strip()]
+    unknown = [f for f in forms if f not in FORMS]
+    if not forms or unknown:
+        raise argparse.ArgumentTypeError(f"unknown condition forms {unknown}; known: {', '.join(FORMS)}")
+    return forms

@@ -1,1 +1,1 @@
-"""Distillation (step 2 of the method): labelled stage traces, varied synthetic manuals, LoRA runs."""
+"""Distillation (step 2 of the method): labelled stage traces, the selection curriculum, LoRA runs."""

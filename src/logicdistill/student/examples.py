@@ -31,6 +31,7 @@ class SelectionExample:
     state: str
     candidates: list[str]
     gold: int | None = None
+    form: str = ""  # what the example exercises: a curriculum condition form, "rule_override", "" (a task trace)
 
     def __post_init__(self) -> None:
         if not self.candidates:

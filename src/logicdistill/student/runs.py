@@ -2,8 +2,10 @@
 
 A run folder holds ``run.json`` (this record), ``traces/`` and ``train/adapter`` (the LoRA adapter). The
 shipped run of a task lies in the package (``shipped/<task>``), so ``logicdistill demo`` evaluates at once;
-a run you distil yourself is newer and wins. A record saves, loads and checks itself: a run whose function
-base differs from the one it meets is named in one warning line (its student learned other manuals).
+a run you distil yourself is newer and wins. A task with no run of its own uses the universal run, if there is
+one (``runs/universal`` or ``shipped/universal``: one adapter distilled over several tasks). A record saves,
+loads and checks itself: a run whose function base differs from the one it meets is named in one warning line
+(its student learned other manuals).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from logicdistill.files import write_atomic
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "shipped"
 RECORD = "run.json"
+UNIVERSAL = "universal"  # the run name of one adapter distilled over several tasks (`distill --task A,B,C`)
 
 
 @dataclass
@@ -112,6 +115,7 @@ def new_run_dir(task: str, seed: int) -> Path:
 
 
 def shipped_run(task: str) -> Path | None:
+    """The run shipped in the package for ``task`` (``shipped/<task>``; ``universal``: the all-task adapter)."""
     folder = SHIPPED_DIR / task
     return folder if (folder / RECORD).is_file() else None
 
@@ -123,9 +127,30 @@ def latest_run(task: str) -> Path | None:
     return finished[-1] if finished else shipped_run(task)
 
 
-def resolve_run(task: str, run: str | Path | None) -> DistilledStudent:
-    """The run named by ``--run``, else the task's latest (or shipped) run."""
+def resolve_run(task: str, run: str | Path | None, kind: str = "ld") -> DistilledStudent:
+    """The run named by ``--run`` (``universal``: the newest universal run), else the task's latest (or shipped)
+    run; an ``ld`` student on a task with no run of its own falls back to the universal run when there is one
+    (one adapter trained to read manuals, for any task)."""
+    if run is not None and str(run) == UNIVERSAL:
+        return universal_run()
     folder = Path(run) if run else latest_run(task)
+    if folder is None and kind == "ld":
+        folder = latest_run(UNIVERSAL)
     if folder is None:
         raise UserError(f"no distilled run for {task!r}: run `logicdistill distill --task {task}` first")
     return DistilledStudent.load(folder)
+
+
+def universal_run() -> DistilledStudent:
+    """The newest universal run: one you distilled over several tasks (``runs/universal``), else the shipped one."""
+    folder = latest_run(UNIVERSAL)
+    if folder is None:
+        raise UserError(
+            "no universal run: distil one over several tasks (`logicdistill distill --task A,B,C`) or name a run folder"
+        )
+    return DistilledStudent.load(folder)
+
+
+def run_from(spec: str | Path) -> DistilledStudent:
+    """What ``distill --from SPEC`` starts from: a run folder, or ``universal``."""
+    return universal_run() if str(spec) == UNIVERSAL else DistilledStudent.load(spec)

@@ -88,11 +88,23 @@ def _quiet_peft() -> Iterator[None]:
         yield
 
 
-def _attach_lora(student: Student, config: TrainConfig) -> None:
-    from peft import LoraConfig, get_peft_model
+def _attach_lora(student: Student, config: TrainConfig, init: Path | None = None) -> None:
+    """A fresh LoRA adapter from the config, or (``init``) a saved adapter to train further: its own rank and
+    target modules then stand, whatever the config says."""
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     if student.has_adapter:
         student.model = student.model.unload()
+    if init is not None:
+        torch.manual_seed(config.seed)
+        try:
+            with _quiet_peft():
+                student.model = PeftModel.from_pretrained(student.model, str(init), is_trainable=True)
+        except Exception as exc:
+            raise UserError(f"cannot start from the adapter in {init}: {exc}") from exc
+        student.adapter_dir = None  # it will differ from the saved one once trained
+        student.clear_cache()
+        return
     present = {name.rsplit(".", 1)[-1] for name, _ in student.model.named_modules()}
     targets = [t for t in config.target_modules if t in present]
     if not targets:
@@ -142,8 +154,12 @@ def _load_checkpoint(student: Student, optimizer, out_dir: Path) -> dict | None:
     return state
 
 
-def _run_header(student: Student, examples: Sequence[SelectionExample], config: TrainConfig) -> dict:
+def _run_header(
+    student: Student, examples: Sequence[SelectionExample], config: TrainConfig, init: Path | None = None
+) -> dict:
+    start = {"init_adapter": str(init), "init_adapter_sha256": _folder_digest(init)} if init is not None else {}
     return {
+        **start,
         "config": dataclasses.asdict(config),
         "examples": len(examples),
         "examples_sha256": examples_digest(examples),
@@ -175,8 +191,10 @@ def train_lora(
     progress: bool = True,
     eval_examples: Sequence[SelectionExample] | None = None,
     stop_after_steps: int | None = None,
+    init_adapter: Path | str | None = None,
 ) -> TrainResult:
-    """Fine-tune a fresh LoRA adapter on ``student`` (in place) and save the run into ``out_dir``.
+    """Fine-tune a fresh LoRA adapter on ``student`` (in place) and save the run into ``out_dir``; with
+    ``init_adapter``, fine-tune that saved adapter further instead (``distill --from``).
 
     Resumes from ``out_dir/checkpoint`` when present. ``stop_after_steps`` stops early as if interrupted (the
     checkpoint is written), for tests and for time-boxed runs; call again with the same arguments to go on.
@@ -190,10 +208,13 @@ def train_lora(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     job = ranks(str(student.device))
-    header = _run_header(student, examples, config)
+    init = Path(init_adapter) if init_adapter is not None else None
+    if init is not None and not (init / "adapter_config.json").is_file():
+        raise UserError(f"{init} is not a LoRA adapter folder (no adapter_config.json)")
+    header = _run_header(student, examples, config, init)
     with job.main_first():  # the first process writes the header, the others check theirs against it
         _check_same_run(out_dir, header)
-    _attach_lora(student, config)
+    _attach_lora(student, config, init)
     params = [p for p in student.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
     plan = schedule(len(examples), config)
@@ -307,3 +328,11 @@ def load_adapter(student: Student, adapter_dir: Path | str) -> Student:
     finally:
         student.clear_cache()
     return student
+
+
+def _folder_digest(folder: Path) -> str:
+    """sha256 over a folder's files (names and bytes): the adapter a run started from, for the resume check."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
