@@ -34,6 +34,9 @@ def test_bf16_on_cuda_and_native_bf16_cpus_unless_asked(monkeypatch):
         compute.resolve("cpu", 1, 1, "fp8")
     monkeypatch.setattr(fast, "cpu_has_bf16", lambda: True)
     assert compute.Compute("cpu").dtype == torch.bfloat16  # AMX / AVX512-BF16: the fast copy in bf16, checked
+    assert compute.Compute("cpu").train_dtype == torch.float32  # training has no reference to check against
+    assert compute.Compute("cuda").train_dtype == torch.bfloat16
+    assert compute.Compute("cpu", precision="bf16").train_dtype == torch.bfloat16
 
 
 def test_threads_never_exceed_this_process_share_of_the_cpus(monkeypatch):

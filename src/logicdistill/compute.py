@@ -56,6 +56,18 @@ class Compute:
             raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.precision!r}")
         return fast_dtype(resolve_device(self.device), self.precision)
 
+    @property
+    def train_dtype(self) -> Any:
+        """The precision the student trains in: as asked, else bf16 on CUDA and fp32 on a CPU (training has no
+        fp32 reference to check bf16 against, so a CPU trains in fp32 even where it multiplies bf16 fast)."""
+        import torch
+
+        if self.precision not in DTYPES:
+            raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.precision!r}")
+        if self.precision == "auto":
+            return torch.bfloat16 if resolve_device(self.device) == "cuda" else torch.float32
+        return torch.bfloat16 if self.precision == "bf16" else torch.float32
+
     def policy_options(self) -> dict[str, Any]:
         """The options a policy that loads a student takes from this choice."""
         return {"device": self.device, "dtype": self.precision}

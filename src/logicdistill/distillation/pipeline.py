@@ -84,7 +84,7 @@ def distill(
     hashes = {k: v for s in shares for k, v in s.hashes.items()}
     hashes["examples"] = examples_digest(examples)
 
-    student = student or load_student(config.student, device, Compute(device, precision=dtype).dtype)
+    student = student or load_student(config.student, device, Compute(device, precision=dtype).train_dtype)
     if rows is not None:
         student.rows = rows
     weights_hash = student.weights_hash()
