@@ -153,7 +153,7 @@ def resolve(
     return compute
 
 
-def add_options(parser: Any, batch_help: str) -> None:
+def add_options(parser: Any, batch_help: str, dtype_help: str | None = None) -> None:
     """Add ``--device``, ``--threads`` and ``--batch`` to a subcommand."""
     parser.add_argument(
         "--device",
@@ -172,7 +172,8 @@ def add_options(parser: Any, batch_help: str) -> None:
         "--dtype",
         choices=DTYPES,
         default="auto",
-        help="precision of the decisions (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32; "
+        help=dtype_help
+        or "precision of the decisions (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32; "
         "close calls are scored again in fp32)",
     )
 

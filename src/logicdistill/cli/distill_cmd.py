@@ -90,7 +90,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--retriever", default=d.retriever, choices=["bm25", "dense", "fused"])
     p.add_argument("--embedder", default=d.embedder, choices=["minilm", "hashing"])
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    compute.add_options(p, "held-out prompts scored per forward pass (default: sized for the device)")
+    compute.add_options(
+        p,
+        "held-out prompts scored per forward pass (default: sized for the device)",
+        "precision the student trains in (default auto: bf16 on CUDA, fp32 on a CPU)",
+    )
     p.set_defaults(func=run)
 
 
