@@ -52,25 +52,27 @@ class Compute:
         and on a CPU that multiplies bf16 natively, fp32 elsewhere. The student itself always loads in fp32."""
         from logicdistill.student.fast import fast_dtype
 
-        if self.precision not in DTYPES:
-            raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.precision!r}")
-        return fast_dtype(resolve_device(self.device), self.precision)
+        return fast_dtype(resolve_device(self.device), check_precision(self.precision))
 
     @property
     def train_dtype(self) -> Any:
         """The precision the student trains in: as asked, else bf16 on CUDA and fp32 on a CPU (training has no
         fp32 reference to check bf16 against, so a CPU trains in fp32 even where it multiplies bf16 fast)."""
-        import torch
+        from logicdistill.student.fast import fast_dtype
 
-        if self.precision not in DTYPES:
-            raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.precision!r}")
-        if self.precision == "auto":
-            return torch.bfloat16 if resolve_device(self.device) == "cuda" else torch.float32
-        return torch.bfloat16 if self.precision == "bf16" else torch.float32
+        device, precision = resolve_device(self.device), check_precision(self.precision)
+        return fast_dtype(device, "fp32" if precision == "auto" and device != "cuda" else precision)
 
     def policy_options(self) -> dict[str, Any]:
         """The options a policy that loads a student takes from this choice."""
         return {"device": self.device, "dtype": self.precision}
+
+
+def check_precision(precision: str | None) -> str:
+    """``precision`` (None: ``auto``) if it is one of DTYPES, else the user's error."""
+    if (precision or "auto") not in DTYPES:
+        raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {precision!r}")
+    return precision or "auto"
 
 
 def cuda_available() -> bool:
@@ -143,11 +145,10 @@ def resolve(
     """Check and resolve the options (and set torch's threads unless ``apply`` is False)."""
     if batch is not None and batch < 1:
         raise UserError(f"--batch must be at least 1, got {batch}")
-    if (precision or "auto") not in DTYPES:
-        raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {precision!r}")
+    precision = check_precision(precision)
     if (device or "auto") not in DEVICES:
         raise UserError(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
-    compute = Compute(device or "auto", plan_threads(threads), batch, precision or "auto")
+    compute = Compute(device or "auto", plan_threads(threads), batch, precision)
     if apply:
         apply_threads(compute.threads)
     return compute
