@@ -35,7 +35,7 @@ def test_bf16_on_cuda_and_native_bf16_cpus_unless_asked(monkeypatch):
     monkeypatch.setattr(fast, "cpu_has_bf16", lambda: True)
     assert compute.Compute("cpu").dtype == torch.bfloat16  # AMX / AVX512-BF16: the fast copy in bf16, checked
     assert compute.Compute("cpu").train_dtype == torch.float32  # training has no reference to check against
-    assert compute.Compute("cuda").train_dtype == torch.bfloat16
+    assert compute.Compute("cuda").train_dtype == torch.float32  # bf16 training learned worse (measured on CPU)
     assert compute.Compute("cpu", precision="bf16").train_dtype == torch.bfloat16
 
 

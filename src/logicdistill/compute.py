@@ -56,12 +56,13 @@ class Compute:
 
     @property
     def train_dtype(self) -> Any:
-        """The precision the student trains in: as asked, else bf16 on CUDA and fp32 on a CPU (training has no
-        fp32 reference to check bf16 against, so a CPU trains in fp32 even where it multiplies bf16 fast)."""
+        """The precision the student trains in: fp32 unless bf16 is asked for, on every device. Measured: the same
+        500 pursuit examples trained with bf16 forward passes (autocast, fp32 LoRA weights) reached held-out
+        selection 0.58 against 0.88 in fp32 (issue 9 notes); decisions, by contrast, check bf16 against fp32."""
         from logicdistill.student.fast import fast_dtype
 
         device, precision = resolve_device(self.device), check_precision(self.precision)
-        return fast_dtype(device, "fp32" if precision == "auto" and device != "cuda" else precision)
+        return fast_dtype(device, "fp32" if precision == "auto" else precision)
 
     def policy_options(self) -> dict[str, Any]:
         """The options a policy that loads a student takes from this choice."""

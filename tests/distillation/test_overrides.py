@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from logicdistill.agent.candidates import CandidateBuilder
-from logicdistill.agent.prompting import facts_text
+from logicdistill.agent.prompting import parse_facts
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.distillation import overrides as overrides_module
-from logicdistill.distillation.overrides import NOUNS, OVERRIDES, RULES, VERBS, override_examples, parse_facts
+from logicdistill.distillation.overrides import NOUNS, OVERRIDES, RULES, VERBS, override_examples
 from logicdistill.distillation.traces import collect_traces
 from logicdistill.tasks.pursuit.emergencies import event_kinds
 from logicdistill.teacher.teachers import RECORDED_DIR
@@ -81,9 +81,3 @@ def test_made_up_rules_and_names_never_touch_a_real_emergency():
     assert len(functions) >= 5  # the emergency functions of the recorded replies
     words = {w for name in real | set(functions) for w in name.split("_")}
     assert not words & (set(VERBS) | set(NOUNS) | {w for r in RULES for w in r.split("_")})
-
-
-def test_parse_facts_reads_what_facts_text_writes():
-    facts = {"capture_available": False, "position_repeated": True}
-    assert parse_facts(facts_text(facts)) == facts
-    assert parse_facts("[0, 2]") == {}

@@ -29,6 +29,16 @@ def facts_text(facts: dict[str, bool]) -> str:
     return "; ".join(f"{k}: {'yes' if v else 'no'}" for k, v in sorted(facts.items())) or "none"
 
 
+def parse_facts(text: str) -> dict[str, bool]:
+    """The facts of a :func:`facts_text` line (an earlier result as the prompt shows it); {} for other text."""
+    facts = {}
+    for part in text.split("; "):
+        name, sep, value = part.rpartition(": ")
+        if sep and value in ("yes", "no") and name:
+            facts[name] = value == "yes"
+    return facts
+
+
 def result_text(result: Any) -> str:
     """An earlier stage's result as the student reads it: its yes/no facts, else a short JSON."""
     facts = facts_of(result)

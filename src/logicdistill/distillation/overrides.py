@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from logicdistill.agent.candidates import CandidateBuilder
-from logicdistill.agent.prompting import manual_line, stage_example
+from logicdistill.agent.prompting import manual_line, parse_facts, stage_example
 from logicdistill.distillation.dataset import retrieved_with_gold
 from logicdistill.distillation.traces import StageTrace
 from logicdistill.student.examples import SelectionExample
@@ -63,16 +63,6 @@ OVERRIDES = (
     ),
     Override("{r}_in_force: yes and {a}: yes.", lambda r, f, a, b: _in_force(r, f) and f.get(a, False), 1),
 )
-
-
-def parse_facts(text: str) -> Facts:
-    """The yes/no facts of a result line such as ``door_open: no; alarm_raised: yes``."""
-    facts = {}
-    for part in text.split(";"):
-        key, sep, value = part.partition(":")
-        if sep and value.strip() in ("yes", "no"):
-            facts[key.strip()] = value.strip() == "yes"
-    return facts
 
 
 def override_examples(builder: CandidateBuilder, traces: list[StageTrace], n: int, seed: int) -> list[SelectionExample]:

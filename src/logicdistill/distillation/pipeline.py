@@ -44,8 +44,8 @@ def distill(
 
     ``task`` is one task or several (one adapter for all). ``student``, ``teacher`` and ``base_root`` override
     the config's student and teacher (tests use a tiny student and a recorded teacher of their own). ``device``
-    is where the student trains (bf16 on CUDA), ``rows`` the held-out prompts scored per forward pass (default:
-    the student's, sized for its device)."""
+    is where the student trains (in fp32 unless ``dtype`` asks for bf16), ``rows`` the held-out prompts scored
+    per forward pass (default: the student's, sized for its device)."""
     from logicdistill.compute import Compute
     from logicdistill.student.loading import load_student
     from logicdistill.student.parallel import local_device, ranks
