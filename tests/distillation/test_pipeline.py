@@ -27,6 +27,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
         batch_size=8,
         shuffle_candidates=False,  # a tiny random model cannot learn to read shuffled manuals; the real one does
         repeat_rare=False,
+        probe_every=16,
     )
     out = tmp_path / "run"
     record = distill(
@@ -36,6 +37,7 @@ def test_distill_learns_and_the_run_drives_the_ld_policy(tmp_path, recorded):
     assert saved == record and len(saved.extra["hashes"]["train_traces"]) == 64
     assert saved.base_fingerprint is not None and saved.k == 3 and saved.retriever == "bm25"
     metrics = record.metrics
+    assert [p["step"] for p in metrics["heldout_probes"]] == [16, 32, 48]  # 96 examples / 8 a step, 4 epochs
     assert metrics["retrieval_recall"]["act"]["recall@3"] == 1.0
     # override examples are scored apart: the held-out accuracy is over the 40 plain examples only
     assert metrics["heldout_examples"] == 40 and set(metrics["heldout_accuracy_by_stage"]) == {"act", "rule_override"}

@@ -10,7 +10,7 @@ from logicdistill.errors import UserError
 from logicdistill.student.examples import make_example
 from logicdistill.student.scoring import candidate_log_probs
 from logicdistill.student.tiny import tiny_student
-from logicdistill.student.training import TrainConfig, _attach_lora, load_adapter, schedule, train_lora
+from logicdistill.student.training import TrainConfig, _attach_lora, evaluate, load_adapter, schedule, train_lora
 
 from .synthetic import door_examples
 
@@ -112,6 +112,40 @@ def test_bad_runs_are_user_errors(tmp_path):
         train_lora(tiny_student(0), examples, TrainConfig(target_modules=("c_attn",)), tmp_path / "x", progress=False)
     with pytest.raises(UserError, match="not a LoRA adapter"):
         load_adapter(tiny_student(0), tmp_path)
+
+
+def test_probes_score_held_out_examples_without_changing_the_run(tmp_path):
+    """Probing every N steps reports accuracy as training goes, survives a resume, and leaves the adapter as a
+    run without probes makes it (scoring uses no RNG and no stale prefix cache)."""
+    train, held_out = door_examples(32, seed=0), door_examples(16, seed=1)
+    cfg = TrainConfig(lr=5e-3, epochs=4, batch_size=8, checkpoint_every=3)
+    plain = tiny_student(0)
+    train_lora(plain, train, cfg, tmp_path / "plain", progress=False)
+    probed = tiny_student(0)
+    first = train_lora(
+        probed,
+        train,
+        cfg,
+        tmp_path / "probed",
+        progress=False,
+        stop_after_steps=6,
+        probe_examples=held_out,
+        probe_every=4,
+    )
+    assert [s for s, _ in first.probes] == [4]
+    result = train_lora(
+        tiny_student(0), train, cfg, tmp_path / "probed", progress=False, probe_examples=held_out, probe_every=4
+    )
+    assert [s for s, _ in result.probes] == [4, 8, 12, 16] and all(0 <= a <= 1 for _, a in result.probes)
+    a, b = _lora_state(plain), _lora_state(load_adapter(tiny_student(0), tmp_path / "probed" / "adapter"))
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    metrics = json.loads((tmp_path / "probed" / "metrics.json").read_text())
+    assert [p[0] for p in metrics["probes"]] == [4, 8, 12, 16]
+    assert result.probes[-1][1] == pytest.approx(
+        evaluate(load_adapter(tiny_student(0), tmp_path / "probed" / "adapter"), held_out)
+    )
+    with pytest.raises(UserError, match="probe_every"):
+        train_lora(tiny_student(0), train, cfg, tmp_path / "bad", progress=False, probe_every=-1)
 
 
 def test_loss_through_shared_first_tokens_has_the_brute_force_gradient():

@@ -89,6 +89,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, default=d.k, help="candidates retrieved per stage")
     p.add_argument("--retriever", default=d.retriever, choices=["bm25", "dense", "fused"])
     p.add_argument("--embedder", default=d.embedder, choices=["minilm", "hashing"])
+    p.add_argument(
+        "--probe-every",
+        type=int,
+        default=d.probe_every,
+        metavar="N",
+        help="score the held-out examples every N training steps, to see early whether a run learns "
+        "(run.json metrics: heldout_probes; default 0: only before and after)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     compute.add_options(
         p,
@@ -122,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     ):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("synthetic_examples", "override_examples", "curriculum_heldout"):
+    for name in ("synthetic_examples", "override_examples", "curriculum_heldout", "probe_every"):
         if getattr(args, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must not be negative")
     for name in ("lr", "lr_decay"):  # LoRA would only fail on these after the traces are built

@@ -38,6 +38,7 @@ class DistillConfig:
     repeat_rare: bool = False  # repeat traces of rare choices up to an even share (tried: hurt, see notes)
     shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None
+    probe_every: int = 0  # score every held-out example each N training steps (0: only before and after)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DistillConfig:

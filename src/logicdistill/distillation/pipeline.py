@@ -111,6 +111,8 @@ def distill(
         progress=progress,
         stop_after_steps=config.stop_after_steps,
         init_adapter=origin.adapter_dir if origin is not None else None,
+        probe_examples=heldout,
+        probe_every=config.probe_every,
     )
     after = hits(student, heldout)
     plain_hits = [h for h, keep in zip(after, plain, strict=True) if keep]
@@ -149,6 +151,7 @@ def distill(
             "train_steps": result.steps,
             "train_seconds": result.seconds,
             "final_loss": result.final_loss,
+            "heldout_probes": [{"step": step, "accuracy": acc} for step, acc in result.probes],
             **_info(shares, mixed),
             "wall_seconds": time.perf_counter() - start,
         },

@@ -62,6 +62,7 @@ class TrainResult:
     seconds: float
     final_loss: float
     eval_accuracy: float | None
+    probes: tuple[tuple[int, float], ...] = ()  # (step, accuracy on the probe examples) every probe_every steps
 
 
 def examples_digest(examples: Sequence[SelectionExample]) -> str:
@@ -192,6 +193,8 @@ def train_lora(
     eval_examples: Sequence[SelectionExample] | None = None,
     stop_after_steps: int | None = None,
     init_adapter: Path | str | None = None,
+    probe_examples: Sequence[SelectionExample] | None = None,
+    probe_every: int = 0,
 ) -> TrainResult:
     """Fine-tune a fresh LoRA adapter on ``student`` (in place) and save the run into ``out_dir``; with
     ``init_adapter``, fine-tune that saved adapter further instead (``distill --from``).
@@ -199,6 +202,8 @@ def train_lora(
     Resumes from ``out_dir/checkpoint`` when present. ``stop_after_steps`` stops early as if interrupted (the
     checkpoint is written), for tests and for time-boxed runs; call again with the same arguments to go on.
     Under ``accelerate launch`` each process scores its share of every micro-batch (parallel.py).
+    With ``probe_every`` N > 0 the ``probe_examples`` are scored every N steps, so a run that learns nothing
+    shows it early (in the progress bar and in ``probes``); scoring changes neither the weights nor the RNG.
     """
     from tqdm.auto import tqdm
 
@@ -224,6 +229,9 @@ def train_lora(
     if "rng" in state:
         torch.set_rng_state(state["rng"])
     step, losses, seconds = int(state["step"]), list(state["losses"]), float(state["seconds"])
+    probes = [(int(a), float(b)) for a, b in state.get("probes", [])]
+    if probe_every < 0:
+        raise UserError(f"probe_every must be 0 (off) or a number of steps, got {probe_every}")
     end = len(plan) if stop_after_steps is None else min(len(plan), stop_after_steps)
     bar = tqdm(total=len(plan), initial=step, disable=not (progress and job.main), desc="LoRA", unit="step")
     started = time.perf_counter()
@@ -231,9 +239,8 @@ def train_lora(
     def checkpoint(rng: torch.Tensor) -> None:
         elapsed = seconds + time.perf_counter() - started
         if job.main:
-            _save_checkpoint(
-                student, optimizer, out_dir, {"step": step, "losses": losses, "seconds": elapsed, "rng": rng}
-            )
+            saved = {"step": step, "losses": losses, "seconds": elapsed, "rng": rng}
+            _save_checkpoint(student, optimizer, out_dir, {**saved, "probes": [list(p) for p in probes]})
         job.barrier()
 
     boundary_rng = torch.get_rng_state()  # the RNG state at the last step boundary: what a resume restores
@@ -266,8 +273,10 @@ def train_lora(
             losses.append(total)
             boundary_rng = torch.get_rng_state()
             phase = "boundary"
+            if probe_every and probe_examples and step % probe_every == 0:
+                probes.append((step, _probe(student, probe_examples)))
             bar.update(1)
-            bar.set_postfix(loss=f"{total:.3f}")
+            bar.set_postfix(loss=f"{total:.3f}", **({"probe": f"{probes[-1][1]:.3f}"} if probes else {}))
             if step % config.checkpoint_every == 0 or step == end:
                 checkpoint(boundary_rng)
     except KeyboardInterrupt:
@@ -282,14 +291,25 @@ def train_lora(
     seconds += time.perf_counter() - started
     final_loss = float(np.mean(losses[-10:])) if losses else math.nan
     if step < len(plan):
-        return TrainResult(step, seconds, final_loss, None)
+        return TrainResult(step, seconds, final_loss, None, tuple(probes))
     accuracy = evaluate(student, eval_examples) if eval_examples else None
-    result = TrainResult(step, seconds, final_loss, accuracy)
+    result = TrainResult(step, seconds, final_loss, accuracy, tuple(probes))
     if job.main:
         _save_adapter(student, out_dir / "adapter")
         (out_dir / "metrics.json").write_text(json.dumps({**dataclasses.asdict(result), "losses": losses}, indent=2))
     job.barrier()
     return result
+
+
+def _probe(student: Student, examples: Sequence[SelectionExample]) -> float:
+    """Held-out accuracy in the middle of training: the weights just changed, so no cached prefix may serve."""
+    student.model.eval()
+    student.clear_cache()
+    try:
+        return evaluate(student, examples)
+    finally:
+        student.clear_cache()
+        student.model.train()
 
 
 def _save_adapter(student: Student, dest: Path) -> None:
