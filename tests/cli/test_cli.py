@@ -57,3 +57,26 @@ def test_play_prints_turn_by_turn(capsys):
     assert main(["play", "--task", "guess", "--policy", "cheat", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "=== start" in out and "--- step 3" in out and "episode over after 3 steps" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("7", 7),
+        ("-3", -3),
+        ("false", False),
+        ("True", True),
+        ("0.25", 0.25),
+        ("-1e-3", -0.001),
+        ("2e3", 2000.0),
+        ("9" * 40, "9" * 40),  # a huge digit string stays text: the environment's own check names it
+        ("open", "open"),
+        ("1.2.3", "1.2.3"),
+        ("nan", "nan"),
+    ],
+)
+def test_env_arg_values_are_typed(text, value):
+    from logicdistill.cli.checks import env_value
+
+    got = env_value(text)
+    assert got == value and type(got) is type(value)

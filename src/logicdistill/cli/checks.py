@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import select
 import sys
 import tempfile
@@ -178,9 +179,14 @@ def check_env(task: Any, env_kwargs: dict[str, Any]) -> None:
 
 
 def env_value(text: str) -> Any:
-    """``--env-arg KEY=VALUE``: an int where VALUE is one (a short one: huge digit strings stay text)."""
+    """``--env-arg KEY=VALUE``: an int where VALUE is one (a short one: huge digit strings stay text), a bool
+    for true/false (any case: the string "false" would be truthy), a float for a finite decimal, else text."""
     if len(text) <= 24 and text.lstrip("-").isdigit():
         return int(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if len(text) <= 24 and re.fullmatch(r"-?(\d+\.\d*|\.\d+)(e-?\d+)?|-?\d+e-?\d+", text.lower()):
+        return float(text)
     return text
 
 

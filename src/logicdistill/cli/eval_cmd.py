@@ -61,8 +61,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="an environment argument; a task's own flags (pursuit: --map, --evader, --scenario; see "
-        "`logicdistill tasks`) are accepted too",
+        help="an environment argument (VALUE: an int, a decimal, true/false, else text); a task's own flags "
+        "(pursuit: --map, --evader, --scenario; see `logicdistill tasks`) are accepted too",
     )
     add_teacher_options(p)
     p.add_argument("--run", help="ld / student-kd: a distilled run folder (default: the latest, else the shipped one)")
