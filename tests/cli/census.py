@@ -148,6 +148,7 @@ CASES: list[Case] = [
     Case("distill --lora-r 0", ("distill", "--task", "pursuit", "--lora-r", "0"), expect="--lora-r"),
     Case("distill --lr nan", ("distill", "--task", "pursuit", "--lr", "nan"), expect="--lr"),
     Case("distill --probe-every -1", ("distill", "--task", "pursuit", "--probe-every", "-1"), expect="--probe-every"),
+    Case("distill --length-window -1", ("distill", "--task", "pursuit", "--length-window", "-1"), expect="window"),
     Case("distill --epochs 0", ("distill", "--task", "pursuit", "--epochs", "0", "--out", "{d}/run")),
     Case("distill --task twice", ("distill", "--task", "pursuit,pursuit"), expect="each once"),
     Case("distill --task unknown in a list", ("distill", "--task", "pursuit,nope"), expect="nope"),

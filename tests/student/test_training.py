@@ -28,6 +28,43 @@ def test_schedule_is_seeded_and_covers_every_example():
         assert sorted(i for step in epoch for micro in step for i in micro) == list(range(10))
 
 
+def test_length_window_batches_similar_lengths_and_still_covers_every_example():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(100, 300, size=203).tolist()
+    cfg = TrainConfig(seed=1, epochs=2, batch_size=4, length_window=40)
+    plan = schedule(203, cfg, lengths)
+    assert plan == schedule(203, cfg, lengths)  # seeded
+    per_epoch = len(plan) // 2
+    for epoch in (plan[:per_epoch], plan[per_epoch:]):
+        assert sorted(i for step in epoch for micro in step for i in micro) == list(range(203))
+
+    def pad_share(plan):
+        micros = [m for step in plan for m in step]
+        padded = sum(max(lengths[i] for i in m) * len(m) for m in micros)
+        return 1 - sum(lengths[i] for m in micros for i in m) / padded
+
+    plain = schedule(203, TrainConfig(seed=1, epochs=2, batch_size=4), lengths)
+    assert pad_share(plan) < pad_share(plain) / 3
+    # windows are sorted inside, but the micro-batches are not in length order over the epoch
+    firsts = [lengths[m[0]] for step in plan[:per_epoch] for m in step]
+    assert firsts != sorted(firsts)
+    assert schedule(203, TrainConfig(seed=1, batch_size=4), lengths) == schedule(203, TrainConfig(seed=1, batch_size=4))
+
+
+def test_a_run_written_before_a_setting_existed_still_resumes(tmp_path):
+    student = tiny_student(0)
+    train = door_examples(16, seed=0)
+    cfg = TrainConfig(batch_size=4, checkpoint_every=1)
+    train_lora(student, train, cfg, tmp_path, progress=False, stop_after_steps=2)
+    header = json.loads((tmp_path / "train_config.json").read_text())
+    del header["config"]["length_window"]  # as an older version wrote it
+    (tmp_path / "train_config.json").write_text(json.dumps(header))
+    result = train_lora(tiny_student(0), train, cfg, tmp_path, progress=False)
+    assert result.steps == 4
+    with pytest.raises(UserError, match="other settings"):  # but not under a value it never had
+        train_lora(tiny_student(0), train, TrainConfig(batch_size=4, length_window=8), tmp_path, progress=False)
+
+
 def test_tiny_model_learns_the_door_rule(tmp_path):
     student = tiny_student(0)
     base_hash = student.weights_hash()

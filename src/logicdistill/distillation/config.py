@@ -35,6 +35,7 @@ class DistillConfig:
     lr_decay: float = 0.5  # lr of epoch e: lr * lr_decay**e (1 epoch at 2e-3 underfit; a 2nd at 2e-3 diverged)
     lora_r: int = 8
     batch_size: int = 4
+    length_window: int = 0  # > 0: batches of similar prompt length from windows of this many examples (training.py)
     repeat_rare: bool = False  # repeat traces of rare choices up to an even share (tried: hurt, see notes)
     shuffle_candidates: bool = True  # shuffle candidate order in training prompts (so position teaches nothing)
     stop_after_steps: int | None = None

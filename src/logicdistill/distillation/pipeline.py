@@ -102,6 +102,7 @@ def distill(
         lora_r=config.lora_r,
         lora_alpha=2 * config.lora_r,
         batch_size=config.batch_size,
+        length_window=config.length_window,
     )
     result = train_lora(
         student,

@@ -52,6 +52,8 @@ class TrainConfig:
     grad_accum: int = 1
     max_examples: int | None = None
     checkpoint_every: int = 50
+    # > 0: micro-batches of similar prompt length, cut from windows of this many shuffled examples (less padding)
+    length_window: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,30 @@ def examples_digest(examples: Sequence[SelectionExample]) -> str:
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
-def schedule(n: int, config: TrainConfig) -> list[list[list[int]]]:
-    """Optimizer steps, each a list of micro-batches of example indices, shuffled per epoch from the seed."""
+def schedule(n: int, config: TrainConfig, lengths: Sequence[int] | None = None) -> list[list[list[int]]]:
+    """Optimizer steps, each a list of micro-batches of example indices, shuffled per epoch from the seed.
+
+    With ``config.length_window`` and the prompts' ``lengths``, each window of that many shuffled examples
+    (rounded up to whole micro-batches) is sorted by length before it is cut into micro-batches, and the
+    micro-batches are shuffled again: a padded batch then wastes little on pads (random batches of curriculum
+    prompts were 14% pads), and the order stays random at the scale of windows.
+    """
+    bs = config.batch_size
+    window = -(-config.length_window // bs) * bs if config.length_window > 0 and lengths is not None else 0
+    if window and len(lengths) != n:
+        raise ValueError(f"{len(lengths)} lengths for {n} examples")
     steps = []
     for epoch in range(config.epochs):
-        order = np.random.default_rng([config.seed, epoch]).permutation(n).tolist()
-        micro = [order[i : i + config.batch_size] for i in range(0, n, config.batch_size)]
+        rng = np.random.default_rng([config.seed, epoch])
+        order = rng.permutation(n).tolist()
+        if window:
+            grouped = []
+            for start in range(0, n, window):
+                chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+                grouped += [chunk[i : i + bs] for i in range(0, len(chunk), bs)]
+            micro = [grouped[i] for i in rng.permutation(len(grouped))]
+        else:
+            micro = [order[i : i + bs] for i in range(0, n, bs)]
         steps += [micro[i : i + config.grad_accum] for i in range(0, len(micro), config.grad_accum)]
     return steps
 
@@ -178,7 +198,12 @@ def _check_same_run(out_dir: Path, header: dict) -> None:
         old = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise UserError(f"{path} is not readable JSON: {exc}") from exc
+    if not isinstance(old, dict) or not isinstance(old.get("config", {}), dict):
+        raise UserError(f"{path} is not a training header; use a new folder to start afresh")
     ignore = {"checkpoint_every"}
+    # A setting added since the old run was written had its default then (the run trained without it).
+    defaults = json.loads(json.dumps(dataclasses.asdict(TrainConfig())))
+    old["config"] = {**{k: v for k, v in defaults.items() if k in header["config"]}, **old.get("config", {})}
     strip = lambda h: {**h, "config": {k: v for k, v in h.get("config", {}).items() if k not in ignore}}  # noqa: E731
     if strip(old) != strip(json.loads(json.dumps(header))):
         raise UserError(f"{out_dir} holds a run with other settings or examples; use a new folder to start afresh")
@@ -222,9 +247,9 @@ def train_lora(
     _attach_lora(student, config, init)
     params = [p for p in student.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
-    plan = schedule(len(examples), config)
-    steps_per_epoch = len(plan) // config.epochs
     encoded = [student.encode(e) for e in examples]
+    plan = schedule(len(examples), config, [len(e.fixed) + len(e.varying) for e in encoded])
+    steps_per_epoch = len(plan) // config.epochs
     state = _load_checkpoint(student, optimizer, out_dir) or {"step": 0, "losses": [], "seconds": 0.0}
     if "rng" in state:
         torch.set_rng_state(state["rng"])
