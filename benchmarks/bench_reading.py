@@ -26,12 +26,12 @@ import time
 
 import numpy as np
 import torch
-from transformers import DynamicCache
 
 from logicdistill.agent.prompting import parse_facts
 from logicdistill.distillation.curriculum import Curriculum
 from logicdistill.student import TrainConfig, load_student, train_lora
 from logicdistill.student.examples import SelectionExample, text_ids
+from logicdistill.student.scoring import _pad, compute_prefix_kv, model_device
 from logicdistill.student.training import _attach_lora
 
 QUESTION = "Which function?"
@@ -75,16 +75,11 @@ class FitScorer:
             self.tok, example.state.removesuffix(QUESTION)
         )
         rows = [text_ids(self.tok, f"Does {c} fit? Answer yes or no." + self.fmt.tail) for c in example.candidates]
-        cache = DynamicCache(config=model.config)
-        model(input_ids=torch.tensor([shared]), cache=cache, use_cache=True, logits_to_keep=1)
-        k = len(rows)
-        kv = [(layer.keys.expand(k, -1, -1, -1), layer.values.expand(k, -1, -1, -1)) for layer in cache.layers]
-        x = torch.full((k, max(map(len, rows))), self.student.pad_id)
-        for i, row in enumerate(rows):
-            x[i, : len(row)] = torch.tensor(row)
+        prefix = compute_prefix_kv(model, shared)  # differentiable when gradients are on
         # Right padding: a real token never attends to the pads after it.
-        logits = model(input_ids=x, cache=DynamicCache(ddp_cache_data=kv, config=model.config)).logits
-        last = logits[torch.arange(k), torch.tensor([len(r) - 1 for r in rows])]
+        x = _pad(rows, self.student.pad_id, model_device(model))
+        logits = model(input_ids=x, cache=prefix.cache(model, len(rows))).logits
+        last = logits[torch.arange(len(rows)), torch.tensor([len(r) - 1 for r in rows])]
         return last[:, self.yes] - last[:, self.no]
 
     def accuracy(self, examples: list[SelectionExample]) -> float:
