@@ -32,7 +32,8 @@ class DirectPolicy(Policy):
 
         self.task = task
         self.name = "student-kd" if tuned else "student-direct"
-        record = resolve_run(f"{task.name}-kd", run, kind="kd") if tuned else None
+        record = resolve_run(task.name, run, kind="kd") if tuned else None
+        self.run = record  # the student in use, named in the results
         if student is None:
             torch_dtype = Compute(device, precision=dtype).dtype
             device = resolve_device(device)

@@ -12,7 +12,7 @@ import importlib
 import json
 import sys
 
-from logicdistill import __version__, plugins
+from logicdistill import __version__, plugins, progress
 from logicdistill.cli import checks
 from logicdistill.errors import UserError
 
@@ -60,11 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "quiet", False) or not progress.on_terminal():
+        progress.quiet_loading_bars()  # the model libraries' loading bars: none with --quiet, none in a log
     for module in args.plugin:
         try:
             plugins.import_plugin(module)
-        except UserError as err:  # the other tasks still work
-            plugins.warn(str(err))
+        except UserError as err:  # a module the user named is needed: going on without it would mislead
+            print(f"logicdistill: error: {err}", file=sys.stderr)
+            return 2
     from logicdistill.sandbox.shutdown import exit_on_signals
 
     try:

@@ -46,6 +46,21 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each option's default, except where there is none or the help already states it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            action.default is None
+            or action.default is False
+            or action.default == argparse.SUPPRESS
+            or "default" in text
+        ):
+            return text
+        return super()._get_help_string(action) or text
+
+
 def int_in(low: int, high: int, what: str = "a whole number") -> Callable[[str], int]:
     """An argparse ``type=``: a whole number in low..high, else an error that states the range."""
 
@@ -162,7 +177,7 @@ def require_ml_for(policies: Iterable[str]) -> None:
 
 def check_run_dir(path: str | None) -> None:
     """``--run``: a finished run folder, checked before the (slow) student load."""
-    if path is None:
+    if path is None or path in ("latest", "universal"):  # named runs, resolved (and checked) by student.runs
         return
     folder = Path(path).expanduser()
     if not folder.is_dir():

@@ -23,6 +23,11 @@ BASELINES = ("optimal", "heuristic", "random", "teacher-program", "ld")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="the main job: base -> student -> evaluation -> report, offline")
     p.add_argument("--retrain", action="store_true", help="distil the student again instead of the shipped adapter")
+    p.add_argument(
+        "--run",
+        help="the student: a run folder, `latest` (the newest you distilled) or `universal` (default: "
+        "$LOGICDISTILL_RUN, else the shipped adapter)",
+    )
     p.add_argument("--episodes", type=checks.episodes_type, default=20, help="pursuit episodes per policy (default 20)")
     p.add_argument(
         "--emergency-episodes", type=checks.episodes_type, default=10, help="episodes of the emergency scenario"
@@ -43,9 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from logicdistill.agent.session import FunctionBaseSession
-    from logicdistill.errors import UserError
     from logicdistill.evaluation.plots import bar_chart
-    from logicdistill.student.runs import DistilledStudent, latest_run, new_run_dir, shipped_run
+    from logicdistill.student.runs import DistilledStudent, new_run_dir, resolve_run, shipped_run
 
     start = time.perf_counter()
     task = get_task("pursuit")
@@ -54,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     checks.require_ml("the demo's student")
     checks.check_output_dir(args.out, "--out")
     checks.check_env(task, {"scenario": args.scenario})
+    checks.check_run_dir(args.run)
     chosen = compute.from_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -82,12 +87,10 @@ def run(args: argparse.Namespace) -> int:
             task, config, run_dir, device=compute.resolve_device(chosen.device), rows=args.batch, dtype=chosen.precision
         )
     else:
-        run_dir = latest_run(task.name)
-        if run_dir is None:
-            raise UserError("no distilled student is shipped or saved; run `logicdistill demo --retrain`")
+        run_dir = resolve_run(task.name, args.run).folder
     m = DistilledStudent.load(run_dir).metrics
     print(
-        f"  run {run_dir}: held-out selection accuracy {m['heldout_accuracy']:.3f}, "
+        f"  student: run {run_dir}: held-out selection accuracy {m['heldout_accuracy']:.3f}, "
         f"trained in {m['train_seconds'] / 60:.1f} min"
     )
 
@@ -97,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     for name in BASELINES:
         options = ld if name == "ld" else {}
         results.append(evaluate(task, name, args.episodes, args.seed, {}, options, batch=chosen.batch))
+    for r in results:
+        r.context = {"scenario": None, "map": None, "teacher": "recorded"} | r.context
     print(format_table(results, reference="optimal"))
 
     rule_teacher = {"rule_teacher": args.rule_teacher} if args.rule_teacher else {}
@@ -115,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     for r in emergency:
         r.policy = f"{r.policy}@{args.scenario}"
+        r.context = {"scenario": args.scenario, "map": None, "teacher": "recorded"} | r.context
     print(format_table(emergency))
 
     write_json(results + emergency, out / "results.json")

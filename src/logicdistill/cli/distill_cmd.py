@@ -19,6 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "distill",
         help="fine-tune the student on the function base (traces + LoRA); resumable with the same --out",
+        formatter_class=checks.DefaultsFormatter,  # every option shows its default
     )
     p.add_argument(
         "--task",
@@ -43,8 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--out",
-        help="run folder (default: a new folder under ~/.cache/logicdistill/runs/TASK); "
-        "rerun with the same --out to resume an interrupted run",
+        help="run folder (default: a new folder under $LOGICDISTILL_HOME/runs/TASK, printed); rerun with the "
+        "same --out to resume an interrupted run. A new run is used by eval/play/demo only with --run FOLDER",
     )
     p.add_argument("--seed", type=checks.seed_type, default=d.seed, help="seed of traces, sampling and training")
     p.add_argument(
@@ -81,11 +82,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="real task states with a made-up rule-override function among the candidates",
     )
     p.add_argument("--heldout-examples", type=int, default=d.heldout_examples, help="held-out examples to score")
-    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--epochs", type=int, default=d.epochs, help="passes over the training examples")
     p.add_argument("--lr", type=float, default=d.lr, help="learning rate of the first epoch")
     p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="each epoch's lr: the last one's x this")
-    p.add_argument("--lora-r", type=int, default=d.lora_r)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--lora-r", type=int, default=d.lora_r, help="LoRA rank")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="training examples per LoRA step")
     p.add_argument(
         "--length-window",
         type=int,
@@ -147,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
     if args.from_run:  # a missing or malformed run is named now, not after the traces
         run_from(args.from_run)
     checks.require_ml("distill (training the student)")
+    if args.out and (Path(args.out) / "run.json").is_file():  # finished: nothing to resume, say so at once
+        return _finished(Path(args.out), tasks[0].name, args.kind)
     if args.out:
         checks.check_output_dir(args.out, "--out")
     from logicdistill.student.parallel import ranks  # torch: only once the [ml] extra is known to be there
@@ -168,6 +171,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"by condition form (held-out bases): {json.dumps(forms)}")
     print(f"retrieval: {json.dumps(m['retrieval_recall'])}")
     print(f"trained {m['train_examples']} examples in {m['train_seconds']:.0f} s; run saved to {out}")
+    policy = "student-kd" if args.kind == "kd" else "ld"
+    print(f"to use it: logicdistill eval --task {tasks[0].name} --policy {policy} --run {out}")
+    return 0
+
+
+def _finished(out: Path, task: str, kind: str) -> int:
+    """``--out`` of a finished run: its result, not the work again."""
+    from logicdistill.student.runs import DistilledStudent
+
+    record = DistilledStudent.load(out)
+    accuracy = record.metrics.get("heldout_accuracy")
+    score = f" (held-out selection accuracy {accuracy:.3f})" if isinstance(accuracy, (int, float)) else ""
+    print(f"run {out} is already finished{score}: nothing to do; give a new --out to distil again")
+    policy = "student-kd" if kind == "kd" else "ld"
+    print(f"to use it: logicdistill eval --task {task} --policy {policy} --run {out}")
     return 0
 
 

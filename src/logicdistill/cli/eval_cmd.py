@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"episodes per policy, 1..{checks.EPISODES_MAX} (default 100)",
     )
     p.add_argument("--json", metavar="FILE", help="write the results object (a list for several policies)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--traces",
+        metavar="FILE",
+        help="write every stage of every episode as JSON lines (policy, seed, step and the stage record play "
+        "prints); the episodes then play one after another",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar (nor the model libraries' loading bars)")
     compute.add_options(
         p,
         "episodes played in lockstep, each stage of all of them scored in one forward pass (ld policies; "
@@ -43,7 +52,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _common(q)
     compute.add_options(q, "accepted for symmetry with eval (play plays one episode)")
     q.add_argument(
-        "--render", metavar="FILE", help="write the episode as an animation (.gif or .png) where the task draws one"
+        "--render",
+        metavar="FILE",
+        help="draw the episode where the task can: .gif an animation, .png one still frame (the last, or --frame)",
+    )
+    q.add_argument(
+        "--frame",
+        type=checks.int_in(0, 100_000, "a frame number"),
+        help="--render x.png: this frame (0: the start, N: after step N; default: the last)",
     )
     q.set_defaults(func=run_play)
 
@@ -65,8 +81,17 @@ def _common(p: argparse.ArgumentParser) -> None:
         "(pursuit: --map, --evader, --scenario; see `logicdistill tasks`) are accepted too",
     )
     add_teacher_options(p)
-    p.add_argument("--run", help="ld / student-kd: a distilled run folder (default: the latest, else the shipped one)")
+    add_run_option(p)
     p.set_defaults(task_options=True)
+
+
+def add_run_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--run",
+        help="the student of ld / student-kd: a run folder, `latest` (the newest you distilled for the task) or "
+        "`universal`; default: $LOGICDISTILL_RUN, else the run shipped with the package. A run you distil is "
+        "used only where you name it",
+    )
 
 
 def add_teacher_options(p: argparse.ArgumentParser) -> None:
@@ -117,28 +142,103 @@ def run_eval(args: argparse.Namespace) -> int:
         check_policy_name(task, name)
     kwargs = env_kwargs(task, args)
     _preflight(task, policies, kwargs, args, args.episodes)
-    if args.json:
-        checks.check_output_file(args.json, "--json")
+    for option in ("json", "traces"):
+        if getattr(args, option):
+            checks.check_output_file(getattr(args, option), f"--{option}")
     chosen = compute.from_args(args)
-    results = [
-        evaluate(
-            task,
-            name,
-            args.episodes,
-            args.seed,
-            kwargs,
-            _policy_options(name, args, chosen),
-            progress=not args.quiet,
-            batch=chosen.batch,
-        )
-        for name in policies
-    ]
-    reference = "optimal" if "optimal" in policies and len(policies) > 1 else None
-    print(format_table(results, reference=reference))
-    if args.json:
-        write_json(results, args.json)
-        print(f"wrote {args.json}")
+    runs = student_runs(task, policies, args.run)
+    context = {"scenario": kwargs.get("scenario"), "map": kwargs.get("map"), "teacher": args.teacher or "recorded"}
+    results, cut = [], []
+    traces = open_traces(args.traces)
+    try:
+        for name in policies:
+            if cut:
+                cut.append(name)
+                continue
+            options = _policy_options(name, args, chosen) | ({"run": runs[name]} if name in runs else {})
+            hook = None if traces is None else traces.hook(name)
+            try:
+                result = evaluate(
+                    task,
+                    name,
+                    args.episodes,
+                    args.seed,
+                    kwargs,
+                    options,
+                    progress=not args.quiet,
+                    batch=chosen.batch,
+                    on_stages=hook,
+                )
+            except KeyboardInterrupt:  # keep what finished; say what was cut
+                cut.append(name)
+                continue
+            result.context = context | result.context
+            results.append(result)
+    finally:
+        if traces is not None:
+            traces.close()
+    if results:
+        reference = "optimal" if "optimal" in [r.policy for r in results] and len(results) > 1 else None
+        print(format_table(results, reference=reference))
+        if args.json:
+            write_json(results, args.json)
+            print(f"wrote {args.json}" + (" (the finished policies only)" if cut else ""))
+    if args.traces:
+        print(f"wrote {args.traces}")
+    if cut:
+        print(f"logicdistill: interrupted; not finished: {', '.join(cut)}", file=sys.stderr)
+        return 130
     return 0
+
+
+def student_runs(task: Task, policies: list[str], run: str | None) -> dict[str, str]:
+    """The run folder each student policy will use, resolved once and named on one line each: which student
+    plays is never a silent choice."""
+    from logicdistill.agent.policies import policy_options
+    from logicdistill.student.runs import SHIPPED_DIR, resolve_run
+
+    chosen = {}
+    for name in policies:
+        if "run" not in policy_options(name, {"run": "?"}):
+            continue
+        record = resolve_run(task.name, run, kind="kd" if name == "student-kd" else "ld")
+        folder = Path(record.folder or "")
+        origin = "shipped with the package" if folder.resolve().is_relative_to(SHIPPED_DIR) else "distilled"
+        accuracy = record.metrics.get("heldout_accuracy")
+        score = f", held-out selection accuracy {accuracy:.3f}" if isinstance(accuracy, (int, float)) else ""
+        print(f"student of {name}: run {folder} ({origin}{score})", file=sys.stderr)
+        chosen[name] = str(folder)
+    return chosen
+
+
+class _Traces:
+    """``--traces FILE``: one JSON line per stage of every decision, as ``play`` prints them."""
+
+    def __init__(self, path: str):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # checked writable up front, created only now
+        self.file = open(path, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
+
+    def hook(self, policy: str) -> Any:
+        def write(seed: int, step: int, records: list[Any]) -> None:
+            for record in records:
+                line = {"policy": policy, "seed": seed, "step": step, **dataclasses.asdict(record)}
+                self.file.write(json.dumps(line, default=_plain) + "\n")
+
+        return write
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def open_traces(path: str | None) -> _Traces | None:
+    return None if path is None else _Traces(path)
+
+
+def _plain(value: Any) -> Any:
+    """numpy numbers and tuples in a result, as JSON."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
 
 
 def run_play(args: argparse.Namespace) -> int:
@@ -147,7 +247,13 @@ def run_play(args: argparse.Namespace) -> int:
     _preflight(task, [args.policy], env_kwargs(task, args), args, 1)
     if args.render:
         checks.check_render(task, args.render)
-    policy = make_policy(task, args.policy, **_policy_options(args.policy, args, compute.from_args(args)))
+    if args.frame is not None and not (args.render or "").lower().endswith(".png"):
+        raise UserError("--frame chooses the still frame of --render FILE.png")
+    runs = student_runs(task, [args.policy], args.run)
+    options = _policy_options(args.policy, args, compute.from_args(args)) | (
+        {"run": runs[args.policy]} if args.policy in runs else {}
+    )
+    policy = make_policy(task, args.policy, **options)
     env = make_env(task, env_kwargs(task, args))
     frames = []
 
@@ -169,7 +275,7 @@ def run_play(args: argparse.Namespace) -> int:
     for key, value in record.stats.items():
         print(f"  {key}: {value}")
     if args.render:
-        _save_animation(frames, args.render)
+        save_render(frames, args.render, args.frame)
     env.close()
     return 0
 
@@ -193,10 +299,17 @@ def _action_text(action: Any) -> str:
     return str(action.tolist() if hasattr(action, "tolist") else action)
 
 
-def _save_animation(frames: list[Any], path: str) -> None:
+def save_render(frames: list[Any], path: str, frame: int | None = None) -> None:
+    """``.gif``: the episode as an animation; ``.png``: one still frame (the last, or ``frame``), since most
+    viewers show an animated PNG as its first frame only."""
     frames = [f for f in frames if f is not None]
     if not frames:
         raise UserError("this task draws no pictures; --render is not available")
     Path(path).parent.mkdir(parents=True, exist_ok=True)  # checked writable up front, created only now
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=400, loop=0)
+    if path.lower().endswith(".png"):
+        if frame is not None and frame >= len(frames):
+            raise UserError(f"--frame {frame}: the episode has frames 0..{len(frames) - 1}")
+        frames[-1 if frame is None else frame].save(path)
+    else:
+        frames[0].save(path, save_all=True, append_images=frames[1:], duration=400, loop=0)
     print(f"wrote {path}")

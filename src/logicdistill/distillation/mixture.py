@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import facts_text, manual_line
@@ -25,6 +24,7 @@ from logicdistill.distillation.dataset import balanced_sample, trace_examples
 from logicdistill.distillation.heldout import recall
 from logicdistill.distillation.overrides import override_examples
 from logicdistill.distillation.traces import ActionTrace, StageTrace, collect_traces, save_traces
+from logicdistill.progress import progress_bar
 from logicdistill.student.examples import SelectionExample
 from logicdistill.tasks.base import Task
 
@@ -149,7 +149,8 @@ def teacher_labels(
     """Relabel traces with a live teacher's own per-state choices (Eq. 3 labels); the recorded teacher has none,
     so its usage program's choices stand. Returns the traces and the teacher's agreement with its program."""
     labelled, agree, asked = [], 0, 0
-    bar = tqdm(traces, desc="teacher labels", unit="req", disable=not (progress and teacher.asks_labels), leave=False)
+    quiet = not (progress and teacher.asks_labels)
+    bar = progress_bar(traces, desc="teacher labels", unit="req", disable=quiet, leave=False)
     for trace in bar:
         names = [n for n in sorted(builder.active) if trace.stage in builder.functions[n].manual.stages]
         manuals = [(n, manual_line(builder.functions[n])) for n in names]

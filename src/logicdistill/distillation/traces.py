@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from logicdistill.agent.prompting import result_text
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
+from logicdistill.progress import progress_bar
 from logicdistill.tasks.base import Task
 
 
@@ -66,7 +66,7 @@ def collect_traces(
     traces = []
     env = task.make_env(**(env_kwargs or {}))
     seeds = list(seeds)
-    for seed in tqdm(seeds, desc=f"traces {task.name}", unit="ep", disable=not progress, leave=False):
+    for seed in progress_bar(seeds, desc=f"traces {task.name}", unit="ep", disable=not progress, leave=False):
         obs, info = env.reset(seed=seed)
         policy.reset(env.unwrapped, seed)
         done, step = False, 0

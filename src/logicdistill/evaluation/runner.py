@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
-from tqdm import tqdm
 
 from logicdistill.agent.stages import drive
 from logicdistill.errors import UserError
 from logicdistill.evaluation.lockstep import StepHook, episode_steps, play_lockstep, supports_lockstep
 from logicdistill.extras import ML_MODULES, ml_error
+from logicdistill.progress import progress_bar
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Task
 
 
@@ -26,6 +27,9 @@ class EvalResult:
     seed: int
     metrics: dict[str, float]
     records: list[EpisodeRecord] = field(default_factory=list, repr=False)
+    # what the numbers were measured on, for the results JSON: run, base_version (set here), scenario, map,
+    # teacher (set by the command)
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 def policy_factories(task: Task) -> dict[str, PolicyFactory]:
@@ -62,7 +66,17 @@ def make_env(task: Task, env_kwargs: dict[str, Any]) -> gym.Env:
     try:
         return task.make_env(**env_kwargs)
     except TypeError as err:
-        raise UserError(f"bad environment argument for task {task.name!r}: {err}") from None
+        raise UserError(f"bad environment argument for task {task.name!r}: {_env_arg_problem(err)}") from None
+
+
+def _env_arg_problem(err: TypeError) -> str:
+    """The argument Python named, not Gymnasium's account of the creator and every keyword it was given."""
+    import re
+
+    found = re.search(r"unexpected keyword argument '([^']+)'", str(err))
+    if found:
+        return f"it takes no argument {found.group(1)!r} (a task's own options: `logicdistill tasks`)"
+    return str(err).split(" was raised from the environment creator")[0][:200]
 
 
 def play_episode(task: Task, env: gym.Env, policy: Policy, seed: int, on_step: StepHook | None = None) -> EpisodeRecord:
@@ -87,12 +101,16 @@ def evaluate(
     policy_kwargs: dict[str, Any] | None = None,
     progress: bool = True,
     batch: int | None = None,
+    on_stages: StagesHook | None = None,
 ) -> EvalResult:
     """Play ``episodes`` episodes and aggregate them (plus the policy's own metrics, if it keeps any).
 
     ``batch`` > 1 plays that many episodes in lockstep when the policy can (the LD policies; lockstep.py),
     with the same choices; other policies play one episode after another whatever ``batch`` says. None: the
     policy's own ``lockstep_batch`` (measured for its device), else 1.
+
+    ``on_stages(seed, step, records)`` receives every decision's stage records (``eval --traces``); the
+    episodes are then played one after another (the choices are the same in lockstep).
     """
     if episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {episodes}")
@@ -103,16 +121,17 @@ def evaluate(
     batch = batch or int(getattr(policy, "lockstep_batch", 1))
     start = time.perf_counter()
     envs = [env]
-    bar = tqdm(total=episodes, desc=f"{task.name}/{policy_name}", unit="ep", disable=not progress, leave=False)
+    bar = progress_bar(total=episodes, desc=f"{task.name}/{policy_name}", unit="ep", disable=not progress, leave=False)
     try:
         seeds = [seed + i for i in range(episodes)]
-        if batch > 1 and supports_lockstep(policy):
+        if batch > 1 and supports_lockstep(policy) and on_stages is None:
             envs += [make_env(task, env_kwargs or {}) for _ in range(min(batch, episodes) - 1)]
             records = play_lockstep(task, envs, policy, seeds, on_episode=lambda _: bar.update(1))
         else:
             records = []
             for episode_seed in seeds:
-                records.append(play_episode(task, env, policy, episode_seed))
+                hook = None if on_stages is None else _stage_hook(policy, episode_seed, on_stages)
+                records.append(play_episode(task, env, policy, episode_seed, on_step=hook))
                 bar.update(1)
     finally:
         bar.close()
@@ -125,4 +144,28 @@ def evaluate(
     decisions = sum(r.steps for r in records)
     metrics["decisions_per_s"] = decisions / wall if wall > 0 else float("inf")
     metrics["wall_s"] = wall
-    return EvalResult(task.name, policy_name, episodes, seed, metrics, records)
+    return EvalResult(task.name, policy_name, episodes, seed, metrics, records, policy_context(policy))
+
+
+def policy_context(policy: Policy) -> dict[str, Any]:
+    """The student run and the Eq. 1 base version a policy played with (absent where it has none)."""
+    context: dict[str, Any] = {}
+    run = getattr(policy, "run", None)
+    if getattr(run, "folder", None) is not None:
+        context["run"] = str(run.folder)
+    session = getattr(policy, "session", None)
+    if getattr(session, "eq1_version", None) is not None:
+        context["base_version"] = session.eq1_version
+    return context
+
+
+# ``eval --traces``: (episode seed, step, that decision's StageRecords)
+StagesHook = Callable[[int, int, list[Any]], None]
+
+
+def _stage_hook(policy: Policy, seed: int, on_stages: StagesHook) -> StepHook:
+    def hook(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
+        if t > 0:  # t = 0 is the start: no decision yet
+            on_stages(seed, t, list(getattr(policy, "last_records", None) or []))
+
+    return hook

@@ -2,8 +2,9 @@
 
 A run folder holds ``run.json`` (this record), ``traces/`` and ``train/adapter`` (the LoRA adapter). The
 shipped run of a task lies in the package (``shipped/<task>``), so ``logicdistill demo`` evaluates at once;
-a run you distil yourself is newer and wins. A task with no run of its own uses the universal run, if there is
-one (``runs/universal`` or ``shipped/universal``: one adapter distilled over several tasks). A record saves,
+a run you distil yourself lies under the home (``runs/<task>/<stamp>-seed<S>``) and is used only where you
+name it (``--run FOLDER``, ``--run latest`` or ``$LOGICDISTILL_RUN``). A task with no shipped run uses the
+shipped universal run, if there is one (one adapter distilled over several tasks). A record saves,
 loads and checks itself: a run whose function base differs from the one it meets is named in one warning line
 (its student learned other manuals).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,24 +122,61 @@ def shipped_run(task: str) -> Path | None:
     return folder if (folder / RECORD).is_file() else None
 
 
+RUN_ENV = "LOGICDISTILL_RUN"  # the run ``ld`` / ``student-kd`` use when ``--run`` names none
+LATEST = "latest"  # ``--run latest``: the newest run you distilled for the task
+
+
+def run_name(task: str, kind: str = "ld") -> str:
+    """The folder name of a task's runs: ``pursuit``, or ``pursuit-kd`` for the student-kd baseline."""
+    return f"{task}-kd" if kind == "kd" and not task.endswith("-kd") else task
+
+
+def user_runs(task: str | None = None) -> list[Path]:
+    """Finished runs you distilled (under the home's ``runs/``), oldest first; all tasks when ``task`` is None."""
+    root = paths.home() / "runs"
+    if not root.is_dir():
+        return []
+    folders = [root / task] if task else sorted(p for p in root.iterdir() if p.is_dir())
+    found = [p for f in folders if f.is_dir() for p in sorted(f.iterdir()) if (p / RECORD).is_file()]
+    return found
+
+
 def latest_run(task: str) -> Path | None:
     """The newest finished run of the task under the home's ``runs/``, else the shipped one."""
-    root = paths.home() / "runs" / task
-    finished = sorted(p for p in root.glob("*") if (p / RECORD).is_file()) if root.is_dir() else []
+    finished = user_runs(task)
     return finished[-1] if finished else shipped_run(task)
 
 
 def resolve_run(task: str, run: str | Path | None, kind: str = "ld") -> DistilledStudent:
-    """The run named by ``--run`` (``universal``: the newest universal run), else the task's latest (or shipped)
-    run; an ``ld`` student on a task with no run of its own falls back to the universal run when there is one
-    (one adapter trained to read manuals, for any task)."""
-    if run is not None and str(run) == UNIVERSAL:
+    """The student a policy uses, always chosen explicitly: the run ``--run`` names (a folder, ``latest``: the
+    newest you distilled for the task, ``universal``: the newest universal run), else the one
+    ``$LOGICDISTILL_RUN`` names, else the run shipped for the task (an ``ld`` student on a task with none: the
+    shipped universal run). A run you distil is never used until you name it: a throwaway run must not
+    silently become the student."""
+    name = run_name(task, kind)
+    spec = run if run else os.environ.get(RUN_ENV) or None
+    if spec is not None and str(spec) == UNIVERSAL:
         return universal_run()
-    folder = Path(run) if run else latest_run(task)
+    if spec is not None and str(spec) == LATEST:
+        mine = user_runs(name)
+        if not mine:
+            raise UserError(f"--run latest: you have distilled no run for {name!r} under {paths.home() / 'runs'}")
+        return DistilledStudent.load(mine[-1])
+    if spec is not None:
+        folder = Path(spec).expanduser()
+        if not folder.is_dir():
+            where = "--run" if run else RUN_ENV
+            raise UserError(f"{where} {spec}: no such folder")
+        return DistilledStudent.load(folder)
+    folder = shipped_run(name)
     if folder is None and kind == "ld":
-        folder = latest_run(UNIVERSAL)
+        folder = shipped_run(UNIVERSAL)
     if folder is None:
-        raise UserError(f"no distilled run for {task!r}: run `logicdistill distill --task {task}` first")
+        base = name.removesuffix("-kd")
+        command = f"logicdistill distill --task {base}" + (" --kind kd" if kind == "kd" else "")
+        mine = user_runs(name)
+        hint = f" (your newest: --run {mine[-1]}, or --run latest)" if mine else ""
+        raise UserError(f"no distilled run is shipped for {name!r}: run `{command}`, then name it with --run{hint}")
     return DistilledStudent.load(folder)
 
 

@@ -230,7 +230,7 @@ def train_lora(
     With ``probe_every`` N > 0 the ``probe_examples`` are scored every N steps, so a run that learns nothing
     shows it early (in the progress bar and in ``probes``); scoring changes neither the weights nor the RNG.
     """
-    from tqdm.auto import tqdm
+    from logicdistill.progress import progress_bar
 
     examples = list(examples)[: config.max_examples]
     if not examples or any(e.gold is None for e in examples):
@@ -258,7 +258,7 @@ def train_lora(
     if probe_every < 0:
         raise UserError(f"probe_every must be 0 (off) or a number of steps, got {probe_every}")
     end = len(plan) if stop_after_steps is None else min(len(plan), stop_after_steps)
-    bar = tqdm(total=len(plan), initial=step, disable=not (progress and job.main), desc="LoRA", unit="step")
+    bar = progress_bar(total=len(plan), initial=step, disable=not (progress and job.main), desc="LoRA", unit="step")
     started = time.perf_counter()
 
     def checkpoint(rng: torch.Tensor) -> None:

@@ -138,6 +138,8 @@ def load_map(spec: str) -> GridMap:
         return parse_map(_read_map_file(path), name=path.stem)
     if path.exists():
         raise UserError(f"map {spec!r} is not a regular file (a directory?); give a map file, a name or random:SEED")
+    if path.suffix or len(path.parts) > 1:  # a file name, not a map name
+        raise UserError(f"map file {spec!r}: no such file (named maps: {', '.join(NAMED_MAPS)}, random:SEED)")
     raise UserError(f"unknown map {spec!r}: use one of {', '.join(NAMED_MAPS)}, random:SEED, or a map file")
 
 

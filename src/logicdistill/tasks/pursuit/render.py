@@ -29,8 +29,10 @@ _COLORS = {
     "evader": (220, 60, 40),
     "captured": (150, 150, 150),
     "text": (20, 20, 20),
+    "capture": (230, 150, 0),
 }
 _HEADER_PX = 18
+_FOOTER_PX = 34  # the legend line and the rules line
 
 
 def _pursuer_char(i: int) -> str:
@@ -79,11 +81,14 @@ def ascii_frame(env: PursuitEnv) -> str:
 
 def _draw(env: PursuitEnv, snap: Snapshot, cell_px: int) -> Image.Image:
     grid = env.grid
-    width, height = grid.width * cell_px, grid.height * cell_px + _HEADER_PX
+    width = max(grid.width * cell_px, 300)  # room for the legend under a small map
+    height = grid.height * cell_px + _HEADER_PX + _FOOTER_PX
     image = Image.new("RGB", (width, height), _COLORS["free"])
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
-    draw.text((4, 3), f"{grid.name}  step {snap.step}/{env.max_steps}", fill=_COLORS["text"], font=font)
+    caught = bool(len(snap.captured)) and all(snap.captured)
+    status = "  CAPTURED" if caught else ""
+    draw.text((4, 3), f"{grid.name}  step {snap.step}/{env.max_steps}{status}", fill=_COLORS["text"], font=font)
     marked = _marked(env, snap.step)
 
     def box(cell: Cell, inset: int = 0) -> tuple[int, int, int, int]:
@@ -103,7 +108,44 @@ def _draw(env: PursuitEnv, snap: Snapshot, cell_px: int) -> Image.Image:
         draw.rectangle(box(cell, inset), fill=_COLORS["pursuer"])
         x0, y0, _, _ = box(cell, inset)
         draw.text((x0 + 3, y0 + 2), _pursuer_char(i), fill=(255, 255, 255), font=font)
+    for k, cell in enumerate(snap.evaders):  # the capture mark: a cross over the caught evader, drawn on top
+        if snap.captured[k]:
+            x0, y0, x1, y1 = box(cell, 1)
+            draw.line((x0, y0, x1, y1), fill=_COLORS["capture"], width=3)
+            draw.line((x0, y1, x1, y0), fill=_COLORS["capture"], width=3)
+    _legend(draw, font, grid.height * cell_px + _HEADER_PX, _rules_note(env, snap.step))
     return image
+
+
+def _legend(draw: ImageDraw.ImageDraw, font: Any, top: int, note: str) -> None:
+    """Under the grid: what each mark means, then the rules' arrival and what is in force."""
+    x = 4
+    for label, color, shape in (
+        ("pursuer", "pursuer", "square"),
+        ("evader", "evader", "disc"),
+        ("caught", "capture", "cross"),
+        ("danger", "zone", "square"),
+    ):
+        swatch = (x, top + 4, x + 9, top + 13)
+        if shape == "disc":
+            draw.ellipse(swatch, fill=_COLORS[color])
+        elif shape == "cross":
+            draw.line(swatch, fill=_COLORS[color], width=2)
+            draw.line((swatch[0], swatch[3], swatch[2], swatch[1]), fill=_COLORS[color], width=2)
+        else:
+            draw.rectangle(swatch, fill=_COLORS[color], outline=_COLORS["grid"])
+        draw.text((x + 13, top + 3), label, fill=_COLORS["text"], font=font)
+        x += 13 + 7 * len(label) + 12
+    draw.text((4, top + 19), note, fill=_COLORS["text"], font=font)
+
+
+def _rules_note(env: PursuitEnv, step: int) -> str:
+    """``NEW RULE danger_zone (step 4)`` on the frame a rule arrives, ``rules: danger_zone`` while in force."""
+    arrived = [e.kind for e in env.events if e.step == step]
+    if arrived:
+        return f"NEW RULE at step {step}: {', '.join(arrived)}"
+    active = [e.kind for e in env.events if e.is_active(step)]
+    return f"rules in force: {', '.join(active)}" if active else "rules: the plain rules"
 
 
 def png_frame(env: PursuitEnv, cell_px: int = 32) -> Image.Image:
