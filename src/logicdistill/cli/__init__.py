@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "logicdistill.cli.base_cmd",
     "logicdistill.cli.sandbox_cmd",
     "logicdistill.cli.distill_cmd",
+    "logicdistill.cli.runs_cmd",
     "logicdistill.cli.demo_cmd",
     "logicdistill.cli.check_cmd",
 )

@@ -59,7 +59,13 @@ def run_build(args: argparse.Namespace) -> int:
             print(f"logicdistill base build: {err}", file=sys.stderr)
             return 1
     base = result.base
-    print(f"built {task.name} function base version {base.number} at {store.root} (teacher: {teacher.name})")
+    if result.reused:
+        print(
+            f"{task.name} function base unchanged: version {base.number} at {store.root} is current and holds the "
+            f"same functions (teacher: {teacher.name}); no new version written"
+        )
+    else:
+        print(f"built {task.name} function base version {base.number} at {store.root} (teacher: {teacher.name})")
     print(f"stages: {' -> '.join(s.name for s in base.stages)}")
     for report in result.reports:
         flag = f"  [flag: near-duplicate of {report.near_duplicate_of}]" if report.near_duplicate_of else ""

@@ -5,7 +5,8 @@ Layout::
     <root>/functions/<name>.<hash>.json   one function with its manual and provenance
     <root>/programs/<hash>.py             the teacher's usage program (which function per stage)
     <root>/versions/<NNNN>.json           a version: stages, function files, program file, their sha256
-    <root>/CURRENT                        the number of the current version
+    <root>/CURRENT                        the number of the current version (an Eq. 1 build; emergency
+                                          adoptions are versions of their own, found by their note)
     <root>/.lock                          held by the one process committing a version
 
 Function and program files are content-addressed: ``<hash>`` starts the sha256 of the file's bytes, and a
@@ -141,8 +142,14 @@ class FunctionBaseStore:
         program: str | None,
         note: str = "",
         flags: dict[str, str] | None = None,
+        make_current: bool = True,
     ) -> BaseVersion:
-        """Write a new version holding exactly these functions and make it current once it reads back."""
+        """Write a new version holding exactly these functions and make it current once it reads back.
+
+        Content identical to the current version's (same stages, function files, program, note and flags) is
+        no new version: the current one is returned (``reused`` tells). ``make_current=False`` writes a version
+        that CURRENT does not move to (an emergency adoption: found by its note, never the default).
+        """
         with self._writing():
             hashes: dict[str, str] = {}
             files = {
@@ -160,14 +167,38 @@ class FunctionBaseStore:
                 "flags": flags or {},
                 "sha256": hashes,
             }
+            same = self._same_version(manifest, self.current_number() if make_current else self.find(note))
+            if same is not None:
+                return same
             number = self._claim(manifest)
             try:
                 base = self.version(number)
             except UserError:
                 self._version_path(number).unlink(missing_ok=True)  # never current, so never findable either
                 raise
-            write_atomic(self.root / "CURRENT", f"{number}\n")
+            if make_current:
+                write_atomic(self.root / "CURRENT", f"{number}\n")
             return base
+
+    def _same_version(self, manifest: dict[str, Any], number: int | None) -> BaseVersion | None:
+        """Version ``number`` when it holds exactly what ``manifest`` describes (and reads back sound)."""
+        if number is None:
+            return None
+        try:
+            stored = json.loads(self._version_path(number).read_bytes())
+        except (OSError, ValueError):
+            return None
+        keys = ("note", "stages", "functions", "program", "flags", "sha256")
+        if not isinstance(stored, dict) or any(stored.get(k) != manifest[k] for k in keys):
+            return None
+        try:
+            return self.version(number)
+        except UserError:  # damaged beyond what rewriting its files healed: write a new version
+            return None
+
+    def reused(self, base: BaseVersion, before: int | None) -> bool:
+        """Whether a commit returned the version that was current before it (``before``) instead of a new one."""
+        return before is not None and base.number <= before
 
     def extend(
         self,
@@ -176,15 +207,16 @@ class FunctionBaseStore:
         note: str,
         flags: dict[str, str] | None = None,
         parent: BaseVersion | None = None,
+        make_current: bool = True,
     ) -> BaseVersion:
         """A new version: ``parent`` (default: the current version) plus these functions (same name replaces),
-        and the new program if given."""
+        and the new program if given (``make_current``: as in :meth:`commit`)."""
         base = parent or self.current()
         if base is None:
             raise UserError(f"no function base at {self.root} to extend")
         merged = dict(base.functions) | {f.name: f for f in functions}
         program = program if program is not None else base.program
-        return self.commit(base.stages, merged, program, note, base.flags | (flags or {}))
+        return self.commit(base.stages, merged, program, note, base.flags | (flags or {}), make_current)
 
     def _version_path(self, number: int) -> Path:
         return self.root / "versions" / f"{number:04d}.json"

@@ -32,6 +32,7 @@ class AdmissionFailed(Exception):
 class BuildResult:
     base: BaseVersion
     reports: list[AdmissionReport]
+    reused: bool = False  # the content was that of the current version: no new version was written
 
 
 def default_store(task: Task, root: str | Path | None = None) -> FunctionBaseStore:
@@ -61,8 +62,9 @@ def build_base(task: Task, teacher: Teacher, store: FunctionBaseStore, sandbox: 
     reports = admit_draft(task, draft, sandbox, [])
     functions = {f.name: _stamped(f, teacher, task, reports) for f in draft.functions}
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
+    before = store.current_number()
     base = store.commit(draft.stages, functions, draft.program, note=teacher.base_note(task), flags=flags)
-    return BuildResult(base, reports)
+    return BuildResult(base, reports, store.reused(base, before))
 
 
 def adopt_rule(
@@ -74,14 +76,15 @@ def adopt_rule(
     parent: BaseVersion | None = None,
     note: str | None = None,
 ) -> BuildResult:
-    """Eq. 6: a new rule -> new functions (and program), admitted and added to ``parent`` (default: current)."""
+    """Eq. 6: a new rule -> new functions (and program), admitted and added to ``parent`` (default: current), as
+    a version of its own named by the rule's note: CURRENT stays the task's Eq. 1 base."""
     base = parent or store.require_current(task.name)
     draft = teacher.write_emergency(task, event, base)
     reports = admit_draft(task, draft, sandbox, list(base.functions.values()))
     functions = [_stamped(f, teacher, task, reports) for f in draft.functions]
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
     note = note or teacher.rule_note(task, event, base)
-    new = store.extend(functions, draft.program, note=note, flags=flags, parent=base)
+    new = store.extend(functions, draft.program, note=note, flags=flags, parent=base, make_current=False)
     return BuildResult(new, reports)
 
 

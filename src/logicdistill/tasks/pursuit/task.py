@@ -39,10 +39,13 @@ class PursuitTask(Task):
         return gym.make(self.env_id, **kwargs)
 
     def env_options(self) -> dict[str, str]:
+        from logicdistill.tasks.pursuit.maps import NAMED_MAPS
+        from logicdistill.tasks.pursuit.scenarios import scenario_names
+
         return {
-            "map": "a named map, random:SEED or a map file (default: the named-map pool)",
+            "map": f"a named map ({', '.join(NAMED_MAPS)}), random:SEED or a map file (default: the named-map pool)",
             "evader": "the evader: random, greedy, optimal (default) or llm",
-            "scenario": "an emergency scenario: a shipped name or a JSON file",
+            "scenario": f"an emergency scenario: a shipped one ({', '.join(scenario_names())}) or a JSON file",
         }
 
     def trace_tag(self, env: gym.Env, info: dict[str, Any]) -> str:
