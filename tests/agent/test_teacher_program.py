@@ -18,6 +18,7 @@ def test_program_drives_the_base_and_adopts_the_new_rule(tmp_path, recorded):
         store = default_store(task, tmp_path / "bases")
         assert store.versions() == [1, 2]
         assert "add_hundred" in store.version(2).functions and "add_hundred" not in store.version(1).functions
+        assert store.current_number() == 1  # an adopted emergency never becomes the task's CURRENT
         assert policy.session.adoptions[0].new_functions == ["add_hundred"]
         # a second episode starts from the Eq. 1 base again and reuses the stored adoption (no new version)
         record2 = play_episode(task, env, policy, seed=0)

@@ -75,3 +75,31 @@ def test_manual_renders_compactly_and_as_tool_schema():
         function_from_dict(
             {**f.to_dict(), "manual": {**f.to_dict()["manual"], "params": [{"name": "s", "type": "blob"}]}}
         )
+
+
+def test_identical_content_reuses_the_current_version(tmp_path):
+    store = FunctionBaseStore(tmp_path)
+    first = store.commit(STAGES, {"double_it": double()}, None, note="eq1")
+    again = store.commit(STAGES, {"double_it": double()}, None, note="eq1")
+    assert again.number == first.number == 1 and store.versions() == [1] and store.reused(again, 1)
+    changed = store.commit(STAGES, {"double_it": double(), "negate_it": negate()}, None, note="eq1")
+    assert changed.number == 2 and not store.reused(changed, 1) and store.current_number() == 2
+
+
+def test_a_version_that_is_not_made_current_leaves_current_alone(tmp_path):
+    store = FunctionBaseStore(tmp_path)
+    store.commit(STAGES, {"double_it": double()}, None, note="eq1")
+    rule = store.extend([negate()], None, note="eq6 rule", make_current=False)
+    assert rule.number == 2 and store.current_number() == 1 and store.find("eq6 rule") == 2
+    assert store.extend([negate()], None, note="eq6 rule", make_current=False).number == 2  # same content: reused
+
+
+def test_base_build_twice_writes_one_version_and_says_so(tmp_path, capsys):
+    from logicdistill.cli import main
+
+    argv = ["base", "build", "--task", "blackjack", "--base-dir", str(tmp_path)]
+    assert main(argv) == 0 and "version 1" in capsys.readouterr().out
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "unchanged: version 1" in out and "no new version" in out
+    assert FunctionBaseStore(tmp_path / "blackjack").versions() == [1]

@@ -62,6 +62,7 @@ def test_a_task_without_a_run_of_its_own_uses_the_universal_run(tmp_path, monkey
     from logicdistill.student import runs
 
     monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(runs.RUN_ENV, raising=False)
     monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "shipped")
     with pytest.raises(UserError, match="no distilled run"):
         runs.resolve_run("newtask", None)
@@ -73,11 +74,43 @@ def test_a_task_without_a_run_of_its_own_uses_the_universal_run(tmp_path, monkey
     assert runs.resolve_run("newtask", None).folder == shipped
     assert runs.resolve_run("newtask", "universal").folder == shipped and runs.run_from("universal").folder == shipped
     with pytest.raises(UserError, match="no distilled run"):  # a kd student imitates one task's actions
-        runs.resolve_run("newtask-kd", None, kind="kd")
+        runs.resolve_run("newtask", None, kind="kd")
     mine = tmp_path / "home" / "runs" / "universal" / "20260101-000000-seed0"
     _record().save(mine)
-    assert runs.resolve_run("newtask", None).folder == mine  # one you distilled wins over the shipped one
+    assert runs.resolve_run("newtask", "universal").folder == mine  # naming universal: the newest one
     own = tmp_path / "home" / "runs" / "newtask" / "20250101-000000-seed0"
     _record().save(own)
-    assert runs.resolve_run("newtask", None).folder == own  # the task's own run wins over any universal one
+    assert runs.resolve_run("newtask", str(own)).folder == own
     assert runs.run_from(str(own)).folder == own
+
+
+def test_a_distilled_run_is_used_only_where_it_is_named(tmp_path, monkeypatch):
+    """A throwaway `distill` must not silently become the student: the shipped run stays the default."""
+    from logicdistill.student import runs
+
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(runs.RUN_ENV, raising=False)
+    shipped = runs.shipped_run("pursuit")
+    mine = tmp_path / "home" / "runs" / "pursuit" / "20990101-000000-seed0"
+    _record().save(mine)
+    assert runs.resolve_run("pursuit", None).folder == shipped
+    assert runs.resolve_run("pursuit", "latest").folder == mine
+    assert runs.resolve_run("pursuit", str(mine)).folder == mine
+    monkeypatch.setenv(runs.RUN_ENV, str(mine))
+    assert runs.resolve_run("pursuit", None).folder == mine  # the documented setting
+    monkeypatch.setenv(runs.RUN_ENV, str(tmp_path / "gone"))
+    with pytest.raises(UserError, match="LOGICDISTILL_RUN .*no such folder"):
+        runs.resolve_run("pursuit", None)
+
+
+def test_student_kd_without_a_run_names_the_command_that_makes_one(tmp_path, monkeypatch):
+    from logicdistill.student import runs
+
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(runs.RUN_ENV, raising=False)
+    with pytest.raises(UserError) as err:
+        runs.resolve_run("blackjack", None, kind="kd")
+    assert "`logicdistill distill --task blackjack --kind kd`" in str(err.value)
+    mine = tmp_path / "home" / "runs" / "blackjack-kd" / "20990101-000000-seed0"
+    _record().save(mine)
+    assert runs.resolve_run("blackjack", "latest", kind="kd").folder == mine

@@ -151,6 +151,11 @@ class FunctionBaseStore:
         that CURRENT does not move to (an emergency adoption: found by its note, never the default).
         """
         with self._writing():
+            same = self._same_content(
+                self.current_number() if make_current else self.find(note), stages, functions, program, note, flags
+            )
+            if same is not None:
+                return same
             hashes: dict[str, str] = {}
             files = {
                 name: self._put("functions", name + ".{}.json", _function_bytes(function), hashes)
@@ -167,9 +172,6 @@ class FunctionBaseStore:
                 "flags": flags or {},
                 "sha256": hashes,
             }
-            same = self._same_version(manifest, self.current_number() if make_current else self.find(note))
-            if same is not None:
-                return same
             number = self._claim(manifest)
             try:
                 base = self.version(number)
@@ -180,21 +182,37 @@ class FunctionBaseStore:
                 write_atomic(self.root / "CURRENT", f"{number}\n")
             return base
 
-    def _same_version(self, manifest: dict[str, Any], number: int | None) -> BaseVersion | None:
-        """Version ``number`` when it holds exactly what ``manifest`` describes (and reads back sound)."""
+    def _same_content(
+        self,
+        number: int | None,
+        stages: tuple[Stage, ...],
+        functions: dict[str, Function],
+        program: str | None,
+        note: str,
+        flags: dict[str, str] | None,
+    ) -> BaseVersion | None:
+        """Version ``number`` when it holds exactly this content: the same functions (manuals and sources;
+        provenance but for its time stamp), stages, program, note and flags."""
         if number is None:
             return None
         try:
-            stored = json.loads(self._version_path(number).read_bytes())
-        except (OSError, ValueError):
+            stored = self.version(number)
+        except UserError:  # damaged: a new version is written (rewriting the damaged files heals it)
             return None
-        keys = ("note", "stages", "functions", "program", "flags", "sha256")
-        if not isinstance(stored, dict) or any(stored.get(k) != manifest[k] for k in keys):
-            return None
-        try:
-            return self.version(number)
-        except UserError:  # damaged beyond what rewriting its files healed: write a new version
-            return None
+
+        def stamp(f: Function) -> Any:
+            p = f.provenance
+            return None if p is None else (p.teacher, p.rules_hash, tuple(p.checks))
+
+        same = (
+            stored.stages == tuple(stages)
+            and stored.program == program
+            and stored.note == note
+            and stored.flags == (flags or {})
+            and stored.functions == functions
+            and all(stamp(stored.functions[n]) == stamp(f) for n, f in functions.items())
+        )
+        return stored if same else None
 
     def reused(self, base: BaseVersion, before: int | None) -> bool:
         """Whether a commit returned the version that was current before it (``before``) instead of a new one."""
