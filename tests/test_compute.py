@@ -67,10 +67,11 @@ def test_resolve_checks_the_batch_and_sets_torch_threads():
 def test_the_cli_hands_the_device_to_the_policies_and_the_batch_to_evaluate(monkeypatch, capsys):
     from logicdistill.cli import eval_cmd
     from logicdistill.evaluation import EvalResult
+    from logicdistill.student.runs import shipped_run
 
     seen = []
 
-    def fake_evaluate(task, name, episodes, seed, env_kwargs, options, progress=True, batch=1):
+    def fake_evaluate(task, name, episodes, seed, env_kwargs, options, progress=True, batch=1, on_stages=None):
         seen.append((name, options, batch))
         return EvalResult(task.name, name, episodes, seed, {"capture_rate": 1.0})
 
@@ -79,10 +80,11 @@ def test_the_cli_hands_the_device_to_the_policies_and_the_batch_to_evaluate(monk
     argv = ["eval", "--task", "pursuit", "--policy", "ld,optimal", "--episodes", "2", "--batch", "8", "--quiet"]
     assert main(argv) == 0
     # "auto" travels as it is: only the policy that loads a student resolves it (no torch for `optimal`)
-    assert seen == [("ld", {"device": "auto", "dtype": "auto"}, 8), ("optimal", {}, 8)]
+    shipped = str(shipped_run("pursuit"))  # the student is named: the shipped run unless --run says otherwise
+    assert seen == [("ld", {"device": "auto", "dtype": "auto", "run": shipped}, 8), ("optimal", {}, 8)]
     seen.clear()
     assert main([*argv, "--device", "cpu", "--threads", "1", "--dtype", "bf16"]) == 0
-    assert seen[0] == ("ld", {"device": "cpu", "dtype": "bf16"}, 8)
+    assert seen[0] == ("ld", {"device": "cpu", "dtype": "bf16", "run": shipped}, 8)
 
 
 def test_cuda_without_a_gpu_and_a_bad_batch_are_one_clear_line(monkeypatch, capsys):

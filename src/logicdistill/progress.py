@@ -27,9 +27,8 @@ def on_terminal(stream: TextIO | None = None) -> bool:
 def quiet_loading_bars() -> None:
     """Silence the model libraries' own loading bars (``--quiet``, or stderr is a log); call before they load."""
     os.environ[QUIET_ENV] = "1"
-    if "transformers" in sys.modules:  # already imported: its switch was read at import time
-        from transformers.utils import logging as hf_logging
-
+    hf_logging = sys.modules.get("transformers.utils.logging")
+    if hf_logging is not None:  # already imported: its switch was read at import time
         hf_logging.disable_progress_bar()
 
 

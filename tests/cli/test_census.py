@@ -24,6 +24,12 @@ def test_mistake_is_one_clear_line(outcomes, name):
     assert not outcome.problems, f"{name}: {outcome.problems}\n{outcome.stderr[-2000:]}"
 
 
+def test_unknown_env_arg_is_one_short_line(outcomes):
+    """Not Gymnasium's account of the env creator and all its keyword arguments: the key, and where to look."""
+    line = outcomes["--env-arg unknown key"].stderr.strip()
+    assert len(line) < 160 and "environment creator" not in line, line
+
+
 def test_case_names_are_unique():
     assert len({c.name for c in census.CASES}) == len(census.CASES)
 

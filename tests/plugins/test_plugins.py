@@ -82,12 +82,15 @@ def test_plugin_module_option_registers_a_task(tmp_path, capsys):
     assert "mean_score" in capsys.readouterr().out
 
 
-def test_plugin_module_that_fails_is_one_warning(tmp_path, capsys):
+def test_plugin_module_that_fails_is_one_error(tmp_path, capsys):
+    """A module the user named is needed by the command: going on without it would mislead (exit 2)."""
     module = tmp_path / "bad.py"
     module.write_text("1/0\n")
-    assert main(["--plugin", str(module), "tasks"]) == 0
+    assert main(["--plugin", str(module), "tasks"]) == 2
     err = capsys.readouterr().err
     assert "bad.py failed to import: ZeroDivisionError" in err and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and err.startswith("logicdistill: error:")
+    assert main(["--plugin", "no_such_module_anywhere", "tasks"]) == 2
 
 
 def test_unknown_task_option_is_named(capsys):

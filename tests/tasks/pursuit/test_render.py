@@ -47,7 +47,7 @@ def test_ascii_frame_marks_units():
 def test_png_frame_and_rgb_array_render():
     env = _env(render_mode="rgb_array")
     image = png_frame(env, cell_px=20)
-    assert image.size == (200, 200 + 18)
+    assert image.size == (300, 200 + 18 + 34)  # at least 300 wide for the legend; a header and a legend strip
     frame = env.render()
     assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
     pursuer, free = frame[18 + 16, 16], frame[18 + 16, 32 + 16]  # centre of cell (0, 0), of cell (0, 1)
@@ -67,3 +67,44 @@ def test_episode_gif(tmp_path):
         assert gif.format == "GIF" and gif.n_frames == len(env.history) > 1
     with pytest.raises(UserError):
         save_gif([], tmp_path / "none.gif")
+
+
+def _has_color(image, rgb, box=None):
+    region = np.asarray(image.crop(box) if box else image)
+    return bool(np.all(region == np.array(rgb, dtype=np.uint8), axis=-1).any())
+
+
+def test_frames_have_a_legend_a_capture_mark_and_the_rules_arrival():
+    from logicdistill.tasks.pursuit.render import _COLORS, _rules_note
+
+    env = PursuitEmergencyEnv(scenario="danger_zone", evader="greedy")
+    env.reset(seed=0, options={"pursuers": [(0, 0), (9, 9)], "evaders": [(2, 7)]})
+    start = png_frame(env, cell_px=20)
+    legend = (0, 218, start.width, start.height)
+    assert _has_color(start, _COLORS["pursuer"], legend) and _has_color(start, _COLORS["evader"], legend)
+    assert not _has_color(start, _COLORS["capture"], (0, 18, 200, 218))  # no capture yet: no cross on the grid
+    arrival = next(e.step for e in env.events)
+    assert _rules_note(env, arrival).startswith("NEW RULE at step") and "danger_zone" in _rules_note(env, arrival)
+    assert _rules_note(env, arrival + 1) == "rules in force: danger_zone"
+    assert _rules_note(env, 0) == "rules: the plain rules"
+    caught = PursuitEnv(map="open", evader="random")
+    for seed in range(20):  # the first seeded episode the greedy chase ends in a capture
+        play(caught, HeuristicPolicy(), seed=seed)
+        if all(caught.captured):
+            break
+    assert all(caught.captured)
+    last = png_frame(caught, cell_px=20)
+    assert _has_color(last, _COLORS["capture"], (0, 18, 200, 218))  # the cross over the caught evader
+
+
+def test_play_render_png_is_one_still_frame(tmp_path, capsys):
+    from logicdistill.cli import main
+
+    argv = ["play", "--task", "pursuit", "--policy", "heuristic", "--seed", "3"]
+    assert main([*argv, "--render", str(tmp_path / "last.png")]) == 0
+    assert main([*argv, "--render", str(tmp_path / "first.png"), "--frame", "0"]) == 0
+    with Image.open(tmp_path / "last.png") as last, Image.open(tmp_path / "first.png") as first:
+        assert not getattr(last, "is_animated", False) and getattr(last, "n_frames", 1) == 1
+        assert np.asarray(last).shape == np.asarray(first).shape and not np.array_equal(last, first)
+    assert main([*argv, "--render", str(tmp_path / "x.png"), "--frame", "999"]) == 2
+    assert "--frame 999: the episode has frames 0.." in capsys.readouterr().err

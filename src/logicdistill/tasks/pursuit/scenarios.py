@@ -44,6 +44,8 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     path = Path(name_or_path)
     if not path.is_file():
         shipped = SCENARIOS_DIR / f"{name_or_path}.json"
+        if path.exists() and not shipped.is_file():
+            raise UserError(f"scenario {str(name_or_path)!r} is a folder, not a JSON file")
         if not shipped.is_file() and (path.suffix or len(path.parts) > 1):  # a file name, not a scenario name
             raise UserError(
                 f"scenario file {str(name_or_path)!r}: no such file (shipped scenarios: {', '.join(scenario_names())})"
