@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from logicdistill import compute
+from logicdistill import settings as settings_options
 from logicdistill.cli import checks
 from logicdistill.errors import UserError
 from logicdistill.evaluation import (
@@ -19,6 +19,7 @@ from logicdistill.evaluation import (
     make_env,
     make_policy,
     play_episode,
+    policy_spec_for,
     write_json,
 )
 from logicdistill.tasks import Task, get_task, task_names
@@ -41,16 +42,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "prints); the episodes then play one after another",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar (nor the model libraries' loading bars)")
-    compute.add_options(
-        p,
-        "episodes played in lockstep, each stage of all of them scored in one forward pass (ld policies; "
-        "same choices as one after another; default 64 on a CPU, 256 on a GPU)",
-    )
+    settings_options.add_options(p)
     p.set_defaults(func=run_eval)
 
-    q = subparsers.add_parser("play", help="play one episode and print it turn by turn")
+    q = subparsers.add_parser(
+        "play", help="play one episode and print it turn by turn (LD policies: every stage's candidates and choice)"
+    )
     _common(q)
-    compute.add_options(q, "accepted for symmetry with eval (play plays one episode)")
+    settings_options.add_options(q, batch="has no effect here: play plays one episode (kept for scripts; see eval)")
     q.add_argument(
         "--render",
         metavar="FILE",
@@ -66,9 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
-    p.add_argument(
-        "--policy", default="optimal", help="policy name; eval takes several, comma-separated (default optimal)"
-    )
+    p.add_argument("--policy", default="optimal", help=_policy_help())
     p.add_argument(
         "--seed", type=checks.seed_type, default=0, help="base seed in 0..2**32-1; episode i uses seed+i (default 0)"
     )
@@ -91,6 +88,16 @@ def add_run_option(p: argparse.ArgumentParser) -> None:
         help="the student of ld / student-kd: a run folder, `latest` (the newest you distilled for the task) or "
         "`universal`; default: $LOGICDISTILL_RUN, else the run shipped with the package. A run you distil is "
         "used only where you name it",
+    )
+
+
+def _policy_help() -> str:
+    import logicdistill.agent.policies  # noqa: F401 - registers the built-in policies
+    from logicdistill.agent.registry import names, registered
+
+    return (
+        "policy name; eval takes several, comma-separated (default optimal). Every task has its own (optimal, ...; "
+        f"see `logicdistill tasks`); tasks with stages also: {', '.join(names(registered()))}"
     )
 
 
@@ -145,7 +152,7 @@ def run_eval(args: argparse.Namespace) -> int:
     for option in ("json", "traces"):
         if getattr(args, option):
             checks.check_output_file(getattr(args, option), f"--{option}")
-    chosen = compute.from_args(args)
+    settings = settings_options.from_args(args)
     runs = student_runs(task, policies, args.run)
     context = {"scenario": kwargs.get("scenario"), "map": kwargs.get("map"), "teacher": args.teacher or "recorded"}
     results, cut = [], []
@@ -155,7 +162,7 @@ def run_eval(args: argparse.Namespace) -> int:
             if cut:
                 cut.append(name)
                 continue
-            options = _policy_options(name, args, chosen) | ({"run": runs[name]} if name in runs else {})
+            options = _policy_options(task, name, args) | ({"run": runs[name]} if name in runs else {})
             hook = None if traces is None else traces.hook(name)
             try:
                 result = evaluate(
@@ -166,7 +173,7 @@ def run_eval(args: argparse.Namespace) -> int:
                     kwargs,
                     options,
                     progress=not args.quiet,
-                    batch=chosen.batch,
+                    settings=settings,
                     on_stages=hook,
                 )
             except KeyboardInterrupt:  # keep what finished; say what was cut
@@ -194,12 +201,11 @@ def run_eval(args: argparse.Namespace) -> int:
 def student_runs(task: Task, policies: list[str], run: str | None) -> dict[str, str]:
     """The run folder each student policy will use, resolved once and named on one line each: which student
     plays is never a silent choice."""
-    from logicdistill.agent.policies import policy_options
     from logicdistill.student.runs import SHIPPED_DIR, resolve_run
 
     chosen = {}
     for name in policies:
-        if "run" not in policy_options(name, {"run": "?"}):
+        if "run" not in policy_spec_for(task, name).options:
             continue
         record = resolve_run(task.name, run, kind="kd" if name == "student-kd" else "ld")
         folder = Path(record.folder or "")
@@ -249,11 +255,11 @@ def run_play(args: argparse.Namespace) -> int:
         checks.check_render(task, args.render)
     if args.frame is not None and not (args.render or "").lower().endswith(".png"):
         raise UserError("--frame chooses the still frame of --render FILE.png")
+    if args.batch is not None:
+        print("note: --batch has no effect on play (one episode); eval plays episodes in lockstep")
     runs = student_runs(task, [args.policy], args.run)
-    options = _policy_options(args.policy, args, compute.from_args(args)) | (
-        {"run": runs[args.policy]} if args.policy in runs else {}
-    )
-    policy = make_policy(task, args.policy, **options)
+    options = _policy_options(task, args.policy, args) | ({"run": runs[args.policy]} if args.policy in runs else {})
+    policy = make_policy(task, args.policy, settings_options.from_args(args), **options)
     env = make_env(task, env_kwargs(task, args))
     frames = []
 
@@ -283,16 +289,15 @@ def run_play(args: argparse.Namespace) -> int:
 def _preflight(task: Any, policies: list[str], kwargs: dict[str, Any], args: argparse.Namespace, episodes: int) -> None:
     """Everything that can be checked before a policy is built or an episode played."""
     checks.check_seeds(args.seed, episodes)
-    checks.require_ml_for(policies)
+    checks.require_ml_for(task, policies)
     checks.check_run_dir(args.run)
     checks.check_env(task, kwargs)
 
 
-def _policy_options(name: str, args: argparse.Namespace, chosen: compute.Compute) -> dict[str, Any]:
-    from logicdistill.agent.policies import policy_options
-
+def _policy_options(task: Task, name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The command-line options that policy ``name`` takes (its registry entry lists them)."""
     given = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
-    return policy_options(name, given | chosen.policy_options())
+    return policy_spec_for(task, name).take(given)
 
 
 def _action_text(action: Any) -> str:
