@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 QUIET_ENV = "HF_HUB_DISABLE_PROGRESS_BARS"  # read by huggingface_hub and transformers (their loading bars)
+TQDM_ENV = "TQDM_DISABLE"  # tqdm's default for bars that do not say (the GGUF conversion's), read when tqdm loads
 
 
 def on_terminal(stream: TextIO | None = None) -> bool:
@@ -27,6 +28,7 @@ def on_terminal(stream: TextIO | None = None) -> bool:
 def quiet_loading_bars() -> None:
     """Silence the model libraries' own loading bars (``--quiet``, or stderr is a log); call before they load."""
     os.environ[QUIET_ENV] = "1"
+    os.environ[TQDM_ENV] = "1"  # the package's own bars pass ``disable`` themselves, so this silences only others
     hf_logging = sys.modules.get("transformers.utils.logging")
     if hf_logging is not None:  # already imported: its switch was read at import time
         hf_logging.disable_progress_bar()

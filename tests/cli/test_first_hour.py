@@ -137,5 +137,6 @@ def test_progress_in_a_log_is_plain_lines():
 
 def test_quiet_and_logs_silence_the_model_libraries_loading_bars(monkeypatch, toy_tasks):
     monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "0")  # restored after the test
+    monkeypatch.setenv("TQDM_DISABLE", "0")
     assert main(["eval", "--task", "guess", "--policy", "cheat", "--episodes", "1", "--quiet"]) == 0
-    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1" and os.environ["TQDM_DISABLE"] == "1"

@@ -179,7 +179,8 @@ def run_eval(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:  # keep what finished; say what was cut
                 cut.append(name)
                 continue
-            result.context = context | result.context
+            teacher = context["teacher"] if "teacher" in policy_spec_for(task, name).options else None
+            result.context = context | {"teacher": teacher} | result.context
             results.append(result)
     finally:
         if traces is not None:
