@@ -35,17 +35,31 @@ def policy_factories(task: Task) -> dict[str, PolicyFactory]:
     return task.policies() | (LD_POLICIES if task.stages else {})
 
 
+def _prefixed_factory(name: str) -> PolicyFactory | None:
+    """A policy named by a prefix and an argument (``remote:URL``), or None. Kept apart: the policy registry
+    will hold prefix entries."""
+    from logicdistill.agent.remote_policy import PREFIX, RemotePolicy, parse_remote
+
+    if not name.startswith(PREFIX):
+        return None
+    parse_remote(name)
+    return lambda task, **options: RemotePolicy(task, name, **options)
+
+
 def check_policy_name(task: Task, name: str) -> None:
+    if _prefixed_factory(name) is not None:
+        return
     factories = policy_factories(task)
     if name not in factories:
-        raise UserError(f"unknown policy {name!r} for task {task.name!r}: choose one of {', '.join(sorted(factories))}")
+        choices = ", ".join(sorted(factories))
+        raise UserError(f"unknown policy {name!r} for task {task.name!r}: choose one of {choices} (or remote:URL)")
 
 
 def make_policy(task: Task, name: str, **options: Any) -> Policy:
     """The task's policy called ``name``, or a UserError naming the choices."""
     check_policy_name(task, name)
     try:
-        policy = policy_factories(task)[name](task, **options)
+        policy = (_prefixed_factory(name) or policy_factories(task)[name])(task, **options)
     except ModuleNotFoundError as err:
         # A student policy without the [ml] extra: say how to install it. Other missing modules are bugs.
         if (err.name or "").split(".")[0] not in ML_MODULES:
