@@ -134,7 +134,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(err.message) from None
     app = create_app(service, api_key, args.max_body)
     app.router.on_shutdown.append(service.close)  # after the requests in flight: decision threads, sandboxes
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=30)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
+    )
+    print(
+        f"serving {args.task}/{args.policy} at http://{args.host}:{args.port} (viewer /, API docs /docs); "
+        "SIGTERM or Ctrl-C stops it",
+        flush=True,
+    )
     server = DrainingServer(config)
     try:
         server.run()

@@ -231,8 +231,9 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
     try:
         for name in names:
             check_policy_name(task, name)
-            options = policy_options(name, service.options)
-            if student is not None and name in ("ld", "ld-generate"):  # the served run's adapter
+            options = policy_options(name, service.options) | service.policy_kwargs.get(name, {})
+            # ld and ld-generate carry the served run's adapter: they share the served student
+            if student is not None and name in ("ld", "ld-generate") and "student" not in options:
                 options["student"] = student
             players.append((name, make_policy(task, name, **options), make_env(task, kwargs)))
     except UserError as err:

@@ -51,9 +51,13 @@ class DecisionService:
         window_s: float = WINDOW_S,
         max_batch: int = MAX_BATCH,
         deadline_s: float = DEADLINE_S,
+        policy_kwargs: dict[str, dict[str, Any]] | None = None,
     ):
+        """``options`` are command-line options (each policy takes its own: agent/policies.py);
+        ``policy_kwargs`` gives a policy's constructor arguments as they are (policy name -> kwargs)."""
         self.task_name, self.policy_name = task, policy
         self.options = options or {}
+        self.policy_kwargs = policy_kwargs or {}
         self.window_s, self.max_batch, self.deadline_s = window_s, max_batch, deadline_s
         self._served: dict[tuple[str, str], Served] = {}
         self._loading = threading.Lock()
@@ -89,7 +93,8 @@ class DecisionService:
         except UserError as err:
             raise RequestError(404, str(err)) from None
         try:
-            policy = make_policy(task, name, **policy_options(name, self.options))
+            kwargs = policy_options(name, self.options) | self.policy_kwargs.get(name, {})
+            policy = make_policy(task, name, **kwargs)
         except UserError as err:
             raise RequestError(422, str(err)) from None
         try:
