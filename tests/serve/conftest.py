@@ -77,6 +77,7 @@ class LoopbackServer:
     def __init__(self, app: Any):
         import uvicorn
 
+        self.service = app.state.service
         self.port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)

@@ -111,19 +111,19 @@ def test_a_new_rule_is_adopted_once_by_concurrent_requests(tmp_path, pursuit_sta
         session.close()
 
 
-def test_requests_arriving_together_share_one_scoring_pass(tmp_path):
+def test_requests_arriving_together_share_one_scoring_pass(base_root):
     """ld with a tiny student: concurrent requests are batched, and every answer equals the live policy's."""
     from logicdistill.evaluation.runner import make_policy
     from logicdistill.student.tiny import tiny_student
 
     task = get_task("pursuit")
-    kwargs = {"student": tiny_student(0), "base_root": tmp_path, "retriever": "bm25", "k": 2}
+    kwargs = {"student": tiny_student(0), "base_root": base_root, "retriever": "bm25", "k": 2}
     live = make_policy(task, "ld-untuned", **kwargs)
     env = task.make_env()
     obs, info = env.reset(seed=2)
     live.reset(env.unwrapped, 2)
     cases = []
-    for _ in range(10):
+    for _ in range(6):
         state = task.state_json(env.unwrapped)
         action = live.act(obs, info)
         cases.append((state, action.tolist(), [(r.chosen, r.probs) for r in live.last_records]))

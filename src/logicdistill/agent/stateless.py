@@ -7,7 +7,8 @@ an engine runs the one stage loop of agent/stages.py:
 
 - :class:`StudentEngine` (the ld policies): many states' stage views scored together through the policy's
   lockstep path (``choose_many``, ``call_many``: one forward pass per stage for the whole batch);
-- :class:`ProgramEngine` (``teacher-program``): the teacher's usage program, one state after another.
+- :class:`ProgramEngine` (``teacher-program``): the teacher's usage program; the batch's program choices and
+  calls go to the sandbox in one round trip per stage.
 
 The same state gives the same decision as the live policy on the environment it came from (``check-task``
 and tests/serve check it), so a client can ask any replica.
@@ -221,10 +222,21 @@ class StateEngine:
 
 
 class ProgramEngine(StateEngine):
-    """``teacher-program``: the usage program chooses (its state text is not read, as in the live policy)."""
+    """``teacher-program``: the usage program chooses (its state text is not read, as in the live policy). The
+    programs' choices of a batch go to the sandbox in one round trip (each the same call ProgramDecider makes)."""
+
+    batched = True
 
     def _decider(self, runtime: FunctionRuntime) -> Any:
         return ProgramDecider(runtime)
+
+    def _choose(self, seats: list[_Seat]) -> list[Choice]:
+        requests = [s.runtime.program_request(s.request.stage.name, s.request.facts) for s in seats]  # type: ignore[union-attr]
+        results = iter(self._call([q for q in requests if q is not None]))
+        return [
+            Choice(s.runtime.program_answer(next(results)) if q is not None else None)
+            for s, q in zip(seats, requests, strict=True)
+        ]
 
     def _text(self, inputs: StateInputs) -> str:
         return ""

@@ -3,8 +3,8 @@
 One thread makes every decision of one policy (the student, the sandbox and the retrieval indexes are used by
 that thread alone). It takes the first waiting request and, for a batched engine (the ld policies), every
 request that arrives within ``window_s`` after it, up to ``max_batch``, and decides them together through the
-lockstep path. It waits only while other requests are in flight: a lone client pays no window. Other engines
-(``teacher-program``) decide one request after another.
+lockstep path (``teacher-program``: its sandbox calls in one round trip). It waits only while other requests
+are in flight: a lone client pays no window. An engine that cannot batch decides one request after another.
 """
 
 from __future__ import annotations
