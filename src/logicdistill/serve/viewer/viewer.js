@@ -67,8 +67,14 @@
     const box = el("div", { class: "board" });
     if (board.kind === "grid") box.append(drawGrid(board));
     else if (board.kind === "cards") box.append(drawCards(board));
-    box.append(el("pre", { class: "text", text: board.text || "" }));
+    const text = el("pre", { class: "text", text: board.text || "" });
+    box.append(board.kind === "text" ? text : el("details", {}, el("summary", { text: "state as text" }), text));
     return box;
+  }
+
+  function short(value) {
+    const text = JSON.stringify(value);
+    return text && text.length > 240 ? text.slice(0, 240) + "…" : text;
   }
 
   function drawStages(stages) {
@@ -87,7 +93,7 @@
         s.forced ? el("span", { class: "forced", text: "forced" }) : null,
         table,
         el("div", { class: "facts", text: "facts: " + (facts || "none") }),
-        el("div", { class: "result", text: "result: " + (s.ok ? JSON.stringify(s.result) : "FAILED " + s.error) })));
+        el("div", { class: "result", text: "result: " + (s.ok ? short(s.result) : "FAILED " + s.error) })));
     }
     return list;
   }
@@ -106,8 +112,7 @@
         p.rule ? el("div", { class: "rule", text: "NEW RULE: " + p.rule }) : null,
         p.new_functions && p.new_functions.length
           ? el("div", { class: "new-functions", text: "functions added: " + p.new_functions.join(", ") }) : null,
-        drawBoard(p.board),
-        drawStages(p.stages || [])));
+        el("div", { class: "body" }, drawBoard(p.board), drawStages(p.stages || []))));
     }
     const done = snapshot.done || (config.mode === "recorded" && state.frame >= config.frames.length - 1);
     $("step").disabled = done;
