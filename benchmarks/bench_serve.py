@@ -149,16 +149,15 @@ def main() -> None:
         args.policy, args.episodes, args.requests, args.batch = "teacher-program", 4, 2, 4
     env_kwargs = {"scenario": args.scenario} if args.scenario else {}
     options: dict[str, Any] = {}
-    if args.policy.startswith("ld"):
-        options = {k: v for k, v in (("run", args.run), ("device", args.device)) if v}
-    if args.threads:
-        from logicdistill import compute
+    if args.policy.startswith("ld") and args.run:
+        options = {"run": args.run}
+    from logicdistill.settings import resolve
 
-        compute.resolve(args.device or "auto", args.threads, None, None)
+    settings = resolve(args.device or "auto", args.threads, args.batch)
 
     task = get_task(args.task)
     offline = evaluate(
-        task, args.policy, args.episodes, args.seed, env_kwargs, options, progress=False, batch=args.batch
+        task, args.policy, args.episodes, args.seed, env_kwargs, options, progress=False, settings=settings
     )
     offline_rate = offline.metrics["decisions_per_s"]
     states = collect_states(args.task, args.episodes, args.seed, env_kwargs)

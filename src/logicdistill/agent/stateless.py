@@ -3,12 +3,10 @@
 A served decision has no environment and no episode. The task rebuilds what the stage loop needs from the
 state JSON (``facts_from_state``, ``text_from_state``, ``rules_from_state``: tasks/base.py), the
 :class:`RuleBook` finds the function-base version for the rules in force (Eq. 6 once per rule, stored), and
-an engine runs the one stage loop of agent/stages.py:
-
-- :class:`StudentEngine` (the ld policies): many states' stage views scored together through the policy's
-  lockstep path (``choose_many``, ``call_many``: one forward pass per stage for the whole batch);
-- :class:`ProgramEngine` (``teacher-program``): the teacher's usage program; the batch's program choices and
-  calls go to the sandbox in one round trip per stage.
+a :class:`StateEngine` runs the one stage loop of agent/stages.py with any slot policy (agent/slot_policy.py):
+many states' stage views answered together by the policy's lockstep path (``choose_many``: one forward pass
+per stage for the ld variants, one sandbox round trip for ``teacher-program``'s program; ``call_many`` for
+the calls).
 
 The same state gives the same decision as the live policy on the environment it came from (``check-task``
 and tests/serve check it), so a client can ask any replica.
@@ -26,7 +24,7 @@ from filelock import FileLock
 
 from logicdistill.agent.runtime import FunctionRuntime
 from logicdistill.agent.session import FunctionBaseSession
-from logicdistill.agent.stages import Calls, Choice, ProgramDecider, StageRecord, StageView, Steps, stage_steps
+from logicdistill.agent.stages import Calls, StageRecord, StageView, Steps, stage_steps
 from logicdistill.errors import UserError
 from logicdistill.functionbase.store import BaseVersion
 from logicdistill.tasks.base import RuleEvent, Task
@@ -132,12 +130,21 @@ class RuleBook:
         return found.number
 
 
+@dataclass(frozen=True)
+class _BaseView:
+    """What a policy's ``make_decider`` and ``choose_many`` read of a session: one base version and its runtime."""
+
+    base: BaseVersion
+    runtime: FunctionRuntime
+
+
 @dataclass
 class _Seat:
-    """One state's place in a batch: its stepped decision and what it waits on (the lockstep ``slot``)."""
+    """One state's place in a batch, shaped like a lockstep slot (``decider``, ``session``): its stepped
+    decision and what it waits on."""
 
     decider: Any
-    runtime: FunctionRuntime
+    session: _BaseView
     inputs: StateInputs
     steps: Steps[tuple[Any, list[StageRecord]]]
     request: StageView | Calls | None = None
@@ -145,38 +152,32 @@ class _Seat:
 
 
 class StateEngine:
-    """Decides many states with one policy's function base; subclasses say who chooses at a stage."""
+    """Decides many states with one slot policy (``teacher-program``, the ld variants: agent/slot_policy.py):
+    per base version a runtime and the policy's own decider, every state's stage views answered together by the
+    policy's ``choose_many`` and its sandbox calls by ``call_many`` (the lockstep path)."""
 
-    batched = False  # whether decide_many shares one scoring pass among the states
+    batched = True  # decide_many shares one scoring pass (one sandbox round trip) among the states
 
-    def __init__(self, task: Task, session: FunctionBaseSession):
-        self.task, self.session = task, session
-        self.rules = RuleBook(session)
-        self._parts: dict[int, tuple[FunctionRuntime, Any]] = {}
+    def __init__(self, task: Task, policy: Any):
+        self.task, self.policy = task, policy
+        self.session = policy.session
+        self.rules = RuleBook(self.session)
+        self._parts: dict[int, tuple[_BaseView, Any]] = {}
 
-    def _decider(self, runtime: FunctionRuntime) -> Any:
-        raise NotImplementedError
-
-    def _parts_for(self, base: BaseVersion) -> tuple[FunctionRuntime, Any]:
+    def _parts_for(self, base: BaseVersion) -> tuple[_BaseView, Any]:
         if base.number not in self._parts:
-            runtime = FunctionRuntime(base, self.session.sandbox)
-            self._parts[base.number] = (runtime, self._decider(runtime))
+            view = _BaseView(base, FunctionRuntime(base, self.session.sandbox))
+            self._parts[base.number] = (view, self.policy.make_decider(view))
         return self._parts[base.number]
-
-    def _choose(self, seats: list[_Seat]) -> list[Choice]:
-        return [s.decider.choose(s.request) for s in seats]
-
-    def _call(self, requests: list[Any]) -> list[Any]:
-        return self.session.sandbox.call_many(requests)
 
     def decide_many(self, states: Sequence[tuple[StateInputs, BaseVersion]]) -> list[StateDecision]:
         """Every state's decision, its stages run side by side: one choose round and one sandbox round trip
-        per stage for all of them (``batched`` engines score the choose round in one pass)."""
+        per stage for all of them."""
         seats = []
         for inputs, base in states:
-            runtime, decider = self._parts_for(base)
-            steps = stage_steps(runtime, inputs.state, inputs.facts, self._text(inputs))
-            seats.append(_Seat(decider, runtime, inputs, steps))
+            view, decider = self._parts_for(base)
+            steps = stage_steps(view.runtime, inputs.state, inputs.facts, inputs.text)
+            seats.append(_Seat(decider, view, inputs, steps))
         for seat in seats:
             self._advance(seat, None)
         while True:
@@ -187,9 +188,10 @@ class StateEngine:
             calls = [s for s in live if isinstance(s.request, Calls)]
             replies: dict[int, Any] = {}
             if views:
-                replies.update({id(s): c for s, c in zip(views, self._choose(views), strict=True)})
+                choices = self.policy.choose_many([(s, s.request) for s in views])
+                replies.update({id(s): c for s, c in zip(views, choices, strict=True)})
             if calls:
-                results = self._call([q for s in calls for q in s.request.requests])  # type: ignore[union-attr]
+                results = self.policy.call_many([q for s in calls for q in s.request.requests])  # type: ignore[union-attr]
                 at = 0
                 for s in calls:
                     n = len(s.request.requests)  # type: ignore[union-attr]
@@ -197,9 +199,6 @@ class StateEngine:
             for s in live:
                 self._advance(s, replies[id(s)])
         return [self._conclude(s, base) for s, (_, base) in zip(seats, states, strict=True)]
-
-    def _text(self, inputs: StateInputs) -> str:
-        return inputs.text
 
     @staticmethod
     def _advance(seat: _Seat, reply: Any) -> None:
@@ -221,66 +220,18 @@ class StateEngine:
         return StateDecision(action, records, base.number, new)
 
 
-class ProgramEngine(StateEngine):
-    """``teacher-program``: the usage program chooses (its state text is not read, as in the live policy). The
-    programs' choices of a batch go to the sandbox in one round trip (each the same call ProgramDecider makes)."""
-
-    batched = True
-
-    def _decider(self, runtime: FunctionRuntime) -> Any:
-        return ProgramDecider(runtime)
-
-    def _choose(self, seats: list[_Seat]) -> list[Choice]:
-        requests = [s.runtime.program_request(s.request.stage.name, s.request.facts) for s in seats]  # type: ignore[union-attr]
-        results = iter(self._call([q for q in requests if q is not None]))
-        return [
-            Choice(s.runtime.program_answer(next(results)) if q is not None else None)
-            for s, q in zip(seats, requests, strict=True)
-        ]
-
-    def _text(self, inputs: StateInputs) -> str:
-        return ""
-
-
-class StudentEngine(StateEngine):
-    """The ld policies: per base version a retrieval index and decider sharing the policy's student and
-    embedder; every state's stage views scored in one ``choose_many`` (the lockstep path)."""
-
-    batched = True
-
-    def __init__(self, task: Task, policy: Any):
-        self.policy = policy
-        super().__init__(task, policy.session)
-
-    def _decider(self, runtime: FunctionRuntime) -> Any:
-        from logicdistill.agent.candidates import CandidateBuilder
-        from logicdistill.agent.student_decider import StudentDecider
-
-        p = self.policy
-        builder = CandidateBuilder(self.task, runtime.base, p.k, p.retriever, p.embedder)
-        return StudentDecider(builder, p.student, p.mode)
-
-    def _choose(self, seats: list[_Seat]) -> list[Choice]:
-        return self.policy.choose_many([(s, s.request) for s in seats])
-
-    def _call(self, requests: list[Any]) -> list[Any]:
-        return self.policy.call_many(requests)
-
-
 def engine_for(task: Task, policy: Any) -> StateEngine:
     """The engine that decides from state JSON with ``policy``'s base (and student); a UserError for a policy
     that needs its live environment."""
-    from logicdistill.agent.teacher_program import TeacherProgramPolicy
+    from logicdistill.agent.slot_policy import SlotPolicy
 
     if not task.supports_stateless():
         raise UserError(
             f"task {task.name!r} cannot decide from a state JSON: it defines no Task.text_from_state (tasks/base.py)"
         )
-    if isinstance(policy, TeacherProgramPolicy):
-        return ProgramEngine(task, policy.session)
-    if all(hasattr(policy, n) for n in ("choose_many", "call_many", "slot", "student")):
-        return StudentEngine(task, policy)
-    raise UserError(
-        f"policy {getattr(policy, 'name', policy)!r} needs its live environment and cannot decide from a state "
-        "JSON; serve teacher-program or an ld policy"
-    )
+    if not isinstance(policy, SlotPolicy):
+        raise UserError(
+            f"policy {getattr(policy, 'name', policy)!r} needs its live environment and cannot decide from a state "
+            "JSON; serve teacher-program or an ld policy"
+        )
+    return StateEngine(task, policy)

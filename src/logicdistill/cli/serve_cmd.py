@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from logicdistill import compute
+from logicdistill import settings as settings_options
 from logicdistill.cli import checks
 from logicdistill.errors import UserError
 from logicdistill.tasks import task_names
@@ -45,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--window-ms", type=_window, default=4.0, help="batching window in ms (default 4)")
     p.add_argument("--deadline", type=_positive, default=30.0, help="seconds a request may take (default 30)")
     p.add_argument("--max-body", type=int, default=1 << 20, help="largest request body in bytes (default 1 MiB)")
-    compute.add_options(p, "the most requests decided in one scoring pass (default 64)")
+    settings_options.add_options(p, batch="the most requests decided in one scoring pass (default 64)")
     p.set_defaults(func=run)
 
 
@@ -109,17 +109,17 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"serve needs the serve extra (missing: {', '.join(missing)}): {SERVE_HINT}")
     import uvicorn
 
-    from logicdistill.agent.policies import policy_options
     from logicdistill.serve.app import create_app
     from logicdistill.serve.service import DecisionService
 
-    checks.require_ml_for([args.policy])
+    from logicdistill.tasks import get_task
+
+    checks.require_ml_for(get_task(args.task), [args.policy])
     checks.check_run_dir(args.run)
     if args.max_body < 1024:
         raise UserError(f"--max-body must be at least 1024 bytes, got {args.max_body}")
-    chosen = compute.from_args(args)
-    given = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
-    options = policy_options(args.policy, given | chosen.policy_options())
+    settings = settings_options.from_args(args)
+    options = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
     warning = exposure_warning(args.host, api_key)
     if warning:
@@ -128,7 +128,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         service = DecisionService(
-            args.task, args.policy, options, args.window_ms / 1000, chosen.batch or 64, args.deadline
+            args.task,
+            args.policy,
+            options,
+            args.window_ms / 1000,
+            settings.episodes_at_once or 64,
+            args.deadline,
+            settings=settings,
         )
     except RequestError as err:
         raise UserError(err.message) from None

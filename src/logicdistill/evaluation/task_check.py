@@ -161,7 +161,7 @@ def _play_problems(task: Task, policy: str, seed: int, episodes: int, options: d
         result = evaluate(task, policy, episodes, seed, {}, options, progress=False)
     except Exception as err:
         return [f"policy {policy}: an episode failed: {one_line(err)}"]
-    failed = result.metrics.get("failed_decisions", 0)
+    failed = result.metrics.get("invalid_calls", 0)
     if failed:
         return [f"policy {policy}: the usage program failed to produce an action at {failed:.0f} decisions"]
     return []
@@ -175,7 +175,7 @@ def _stateless_problems(task: Task, teacher: Any, root: str, seed: int, steps: i
     from logicdistill.agent.teacher_program import TeacherProgramPolicy
 
     env = make_env(task, {})
-    policy = TeacherProgramPolicy(task, teacher, root)
+    policy = TeacherProgramPolicy(task, teacher=teacher, base_root=root)
     try:
         engine = engine_for(task, policy)
         obs, info = env.reset(seed=seed)

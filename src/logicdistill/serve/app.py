@@ -191,7 +191,8 @@ async def _on_decision_thread(service: DecisionService, work: Any) -> dict[str, 
 
 
 def _task_info(task: Any) -> dict[str, Any]:
-    from logicdistill.evaluation.runner import policy_factories
+    from logicdistill.agent.registry import names
+    from logicdistill.evaluation.runner import policy_specs
 
     scenarios: list[str] = []
     if task.name == "pursuit":
@@ -208,7 +209,7 @@ def _task_info(task: Any) -> dict[str, Any]:
         "stages": [{"name": s.name, "produces": s.produces} for s in task.stages],
         "state_schema": task.state_schema(),
         "state_format": state_format,
-        "policies": sorted(policy_factories(task)),
+        "policies": sorted(names(policy_specs(task).values())),
         "scenarios": scenarios,
     }
 
@@ -216,9 +217,8 @@ def _task_info(task: Any) -> dict[str, Any]:
 def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeRequest) -> Any:
     """A viewer episode: each policy with its own environment on the same seed (ld policies share the served
     student when the served policy has one)."""
-    from logicdistill.agent.policies import policy_options
     from logicdistill.errors import UserError
-    from logicdistill.evaluation.runner import check_policy_name, make_env, make_policy
+    from logicdistill.evaluation.runner import make_env, make_policy
 
     task = service.task(body.task)
     names = body.policies or [service.policy_name]
@@ -230,12 +230,11 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
     players = []
     try:
         for name in names:
-            check_policy_name(task, name)
-            options = policy_options(name, service.options) | service.policy_kwargs.get(name, {})
+            options = service.kwargs_for(task, name)
             # ld and ld-generate carry the served run's adapter: they share the served student
             if student is not None and name in ("ld", "ld-generate") and "student" not in options:
                 options["student"] = student
-            players.append((name, make_policy(task, name, **options), make_env(task, kwargs)))
+            players.append((name, make_policy(task, name, service.settings, **options), make_env(task, kwargs)))
     except UserError as err:
         for _, policy, env in players:
             policy.close()

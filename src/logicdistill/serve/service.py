@@ -18,8 +18,10 @@ from typing import Any
 
 from logicdistill.agent.stateless import StateDecision, StateEngine, engine_for, read_state
 from logicdistill.errors import UserError
+from logicdistill.evaluation.runner import make_policy, policy_spec_for
 from logicdistill.serve.answers import jsonable, stage_answer
 from logicdistill.serve.batching import MAX_BATCH, WINDOW_S, DecisionBatcher
+from logicdistill.settings import Settings
 from logicdistill.tasks import Task, get_task, task_names
 
 DEADLINE_S = 30.0
@@ -52,11 +54,13 @@ class DecisionService:
         max_batch: int = MAX_BATCH,
         deadline_s: float = DEADLINE_S,
         policy_kwargs: dict[str, dict[str, Any]] | None = None,
+        settings: Settings | None = None,
     ):
-        """``options`` are command-line options (each policy takes its own: agent/policies.py);
+        """``options`` are command-line options (each policy takes those its registry entry lists);
         ``policy_kwargs`` gives a policy's constructor arguments as they are (policy name -> kwargs)."""
         self.task_name, self.policy_name = task, policy
         self.options = options or {}
+        self.settings = settings or Settings()
         self.policy_kwargs = policy_kwargs or {}
         self.window_s, self.max_batch, self.deadline_s = window_s, max_batch, deadline_s
         self._served: dict[tuple[str, str], Served] = {}
@@ -85,16 +89,12 @@ class DecisionService:
             return self._served[key]
 
     def _load(self, task: Task, name: str) -> Served:
-        from logicdistill.agent.policies import policy_options
-        from logicdistill.evaluation.runner import check_policy_name, make_policy
-
         try:
-            check_policy_name(task, name)
+            kwargs = self.kwargs_for(task, name)
         except UserError as err:
             raise RequestError(404, str(err)) from None
         try:
-            kwargs = policy_options(name, self.options) | self.policy_kwargs.get(name, {})
-            policy = make_policy(task, name, **kwargs)
+            policy = make_policy(task, name, self.settings, **kwargs)
         except UserError as err:
             raise RequestError(422, str(err)) from None
         try:
@@ -103,6 +103,11 @@ class DecisionService:
             policy.close()
             raise RequestError(422, str(err)) from None
         return Served(task, name, policy, engine, DecisionBatcher(engine, self.window_s, self.max_batch))
+
+    def kwargs_for(self, task: Task, name: str) -> dict[str, Any]:
+        """The constructor arguments of policy ``name``: the command-line options its entry takes, and the
+        fixed ones given for it; a UserError for an unknown name."""
+        return policy_spec_for(task, name).take(self.options) | self.policy_kwargs.get(name, {})
 
     def loaded(self) -> list[Served]:
         with self._loading:
