@@ -107,25 +107,23 @@ def run(args: argparse.Namespace) -> int:
     missing = missing_modules(SERVE_MODULES)
     if missing:
         raise UserError(f"serve needs the serve extra (missing: {', '.join(missing)}): {SERVE_HINT}")
-    import uvicorn
-
-    from logicdistill.serve.app import create_app
-    from logicdistill.serve.service import DecisionService
-
     from logicdistill.tasks import get_task
 
-    checks.require_ml_for(get_task(args.task), [args.policy])
+    checks.require_ml_for(get_task(args.task), [args.policy])  # the cheap checks before fastapi loads
     checks.check_run_dir(args.run)
     if args.max_body < 1024:
         raise UserError(f"--max-body must be at least 1024 bytes, got {args.max_body}")
+    import uvicorn
+
+    from logicdistill.serve.app import create_app
+    from logicdistill.serve.service import DecisionService, RequestError
+
     settings = settings_options.from_args(args)
     options = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
     warning = exposure_warning(args.host, api_key)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    from logicdistill.serve.service import RequestError
-
     try:
         service = DecisionService(
             args.task,
