@@ -177,6 +177,19 @@ def test_viewer_episode_steps_several_policies(client):
         assert heuristic["stages"] == []  # a policy without stages shows only its board
 
 
+@pytest.mark.parametrize(("task_name", "kind"), [("blackjack", "cards"), ("taxi", "grid")])
+def test_viewer_boards_of_other_tasks(client, task_name, kind):
+    start = client.post("/v1/episodes", json={"task": task_name, "policies": ["teacher-program"], "seed": 1}).json()
+    board = start["players"][0]["board"]
+    assert board["kind"] == kind and board["text"]
+    if kind == "cards":
+        assert len(board["player"]) == 2 and board["dealer"][1] == 0  # the dealer's second card is face down
+    else:
+        assert (board["height"], board["width"]) == (5, 5) and len(board["walls"]) == 6
+    snap = client.post(f"/v1/episodes/{start['episode']}/step").json()
+    assert snap["players"][0]["stages"] and snap["players"][0]["action"] is not None
+
+
 def test_play_html_writes_one_self_contained_page(tmp_path, base_root, capsys):
     import json
 

@@ -137,10 +137,6 @@ class DecisionService:
         base = await loop.run_in_executor(self._rules_pool, served.engine.rules.base_for, inputs.rules)
         return await asyncio.wrap_future(served.batcher.submit(inputs, base))
 
-    def decide_now(self, state: Any, task: str | None = None, policy: str | None = None) -> dict[str, Any]:
-        """The same decision from plain (non-async) code: tests and the benchmark's reference."""
-        return asyncio.run(self.decide(state, task, policy))
-
     def close(self) -> None:
         """Finish the decisions in flight, then stop the threads and the policies (their sandbox workers)."""
         self.closed = True
