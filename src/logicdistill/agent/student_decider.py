@@ -62,7 +62,8 @@ def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]]) -> list[Choic
             raise ValueError("choose_many: every decider must share one student")
         picks = student.select_batch([examples[i] for i in selecting])
         for i, selection in zip(selecting, picks, strict=True):
-            choices[i] = _choice(selection.name, selection.entropy_bits, examples[i].candidates)
+            probs = tuple(zip(examples[i].candidates, map(float, selection.probs), strict=True))
+            choices[i] = _choice(selection.name, selection.entropy_bits, examples[i].candidates, probs)
     for i, (decider, _) in enumerate(pairs):
         if decider.mode == "generate":  # free generation runs token by token, one prompt at a time
             choices[i] = decider.generate(examples[i])
@@ -84,6 +85,12 @@ def _results(view: StageView) -> list[tuple[str, str]]:
     return [(r.stage, result_text(r.result)) for r in view.earlier if r.result is not None]
 
 
-def _choice(name: str | None, bits: float | None, candidates: Sequence[str] = ()) -> Choice:
+def _choice(
+    name: str | None,
+    bits: float | None,
+    candidates: Sequence[str] = (),
+    probs: tuple[tuple[str, float], ...] | None = None,
+) -> Choice:
     shown = tuple(c for c in candidates if c != NONE)
-    return Choice(None if name in (None, NONE) else name, bits, shown)
+    return Choice(None if name in (None, NONE) else name, bits, shown, probs)
+

@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "logicdistill.cli.runs_cmd",
     "logicdistill.cli.demo_cmd",
     "logicdistill.cli.check_cmd",
+    "logicdistill.cli.serve_cmd",
 )
 
 

@@ -60,6 +60,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=checks.int_in(0, 100_000, "a frame number"),
         help="--render x.png: this frame (0: the start, N: after step N; default: the last)",
     )
+    q.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the episode as one self-contained viewer page (board and stages, step by step; no server)",
+    )
     q.set_defaults(func=run_play)
 
 
@@ -256,6 +261,8 @@ def run_play(args: argparse.Namespace) -> int:
         checks.check_render(task, args.render)
     if args.frame is not None and not (args.render or "").lower().endswith(".png"):
         raise UserError("--frame chooses the still frame of --render FILE.png")
+    if args.html:
+        checks.check_output_file(args.html, "--html", (".html", ".htm"))
     if args.batch is not None:
         print("note: --batch has no effect on play (one episode); eval plays episodes in lockstep")
     runs = student_runs(task, [args.policy], args.run)
@@ -263,6 +270,11 @@ def run_play(args: argparse.Namespace) -> int:
     policy = make_policy(task, args.policy, settings_options.from_args(args), **options)
     env = make_env(task, env_kwargs(task, args))
     frames = []
+    recorder = None
+    if args.html:
+        from logicdistill.serve.recording import Recorder
+
+        recorder = Recorder(task, args.policy, policy, args.seed)
 
     def on_step(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
         print("=== start" if t == 0 else f"--- step {t}: action {_action_text(action)}  reward {reward:+g}")
@@ -273,6 +285,8 @@ def run_play(args: argparse.Namespace) -> int:
         print(task.describe(env))
         if args.render:
             frames.append(task.frame(env))
+        if recorder is not None:
+            recorder.on_step(t, action, env, reward, info, False)
 
     try:
         record = play_episode(task, env, policy, args.seed, on_step=on_step)
@@ -283,6 +297,10 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"  {key}: {value}")
     if args.render:
         save_render(frames, args.render, args.frame)
+    if recorder is not None:
+        recorder.finish(env)
+        recorder.write(args.html)
+        print(f"wrote {args.html}")
     env.close()
     return 0
 
