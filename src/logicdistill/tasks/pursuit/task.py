@@ -11,9 +11,11 @@ import numpy as np
 import logicdistill  # noqa: F401 - registers the environments
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
 from logicdistill.tasks.pursuit import ld_state, render
+from logicdistill.tasks.pursuit.emergencies import event_kinds
 from logicdistill.tasks.pursuit.ld_checks import pursuit_checks
 from logicdistill.tasks.pursuit.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
 from logicdistill.tasks.pursuit.rules import RULES_TEXT, STAY
+from logicdistill.tasks.pursuit.scenarios import scenario_names
 
 
 class PursuitTask(Task):
@@ -67,6 +69,19 @@ class PursuitTask(Task):
 
     def rule_events(self, env: gym.Env, info: dict[str, Any]) -> list[Any]:
         return ld_state.rule_events(env, info)
+
+    def rule_kinds(self) -> tuple[str, ...]:
+        return tuple(event_kinds())
+
+    def fact_names(self) -> tuple[str, ...]:
+        """Only rules in force show in a pursuit state (``<kind>_in_force``); the rest is JSON."""
+        return ()
+
+    def rollout_env_args(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The named-map pool; for a rule, its shipped scenario (a plugin rule without one is not rolled out)."""
+        if kind is None:
+            return [{}]
+        return [{"scenario": kind}] if kind in scenario_names() else []
 
     def action_from_result(self, result: Any, env: gym.Env) -> Any:
         return np.asarray(result, dtype=np.int64)
