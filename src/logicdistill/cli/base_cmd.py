@@ -94,7 +94,7 @@ def run_show(args: argparse.Namespace) -> int:
     for i, stage in enumerate(base.stages, 1):
         print(f"stage {i}: {stage.name} -- {stage.produces}")
         for function in base.for_stage(stage.name):
-            print("  " + function.compact().replace("\n", "\n  "))
+            print("  " + function.manual_text().replace("\n", "\n  "))
             prov = function.provenance
             if prov:
                 print(f"    provenance: teacher {prov.teacher}, rules {prov.rules_hash}, {prov.created_at}")

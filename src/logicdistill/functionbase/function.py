@@ -93,6 +93,16 @@ class Function:
             f"  use when: {self.manual.when_to_use}"
         )
 
+    def manual_text(self) -> str:
+        """``compact()`` plus the checked condition and ``replaces`` (for the teacher and ``base show``; the
+        student's prompt and the fingerprint use ``compact()`` alone)."""
+        lines = [self.compact()]
+        if self.manual.condition is not None:
+            lines.append(f"  condition: {self.manual.condition}")
+        if self.manual.replaces:
+            lines.append(f"  replaces: {', '.join(self.manual.replaces)}")
+        return "\n".join(lines)
+
     def tool_schema(self) -> dict[str, Any]:
         """The function as an OpenAI-style tool description."""
         properties = {}
@@ -125,8 +135,8 @@ class Function:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         # Unset condition fields are left out, so a base without conditions is stored byte for byte as before.
-        for key, empty in (("condition", None), ("replaces", []), ("rule", None)):
-            if data["manual"].get(key) == empty:
+        for key in ("condition", "replaces", "rule"):
+            if data["manual"].get(key) in (None, (), []):
                 del data["manual"][key]
         return data
 
@@ -186,6 +196,6 @@ def _names(value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"'replaces' must be a list of function names, got {json.dumps(value)[:40]}")
     return tuple(value)

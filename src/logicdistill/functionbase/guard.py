@@ -75,9 +75,7 @@ class Verdicts:
     order: tuple[str, ...] = ()
 
 
-def judge(
-    functions: Mapping[str, Function], stage: str, names: Sequence[str], facts: Mapping[str, bool]
-) -> Verdicts:
+def judge(functions: Mapping[str, Function], stage: str, names: Sequence[str], facts: Mapping[str, bool]) -> Verdicts:
     """Sort ``names`` (candidates at ``stage``) by their conditions on ``facts`` (rule facts filled in)."""
     gone = replaced_at(functions, stage, facts)
     holds, unchecked, false, replaced = [], [], [], []

@@ -86,9 +86,11 @@ def _decide(task, env, stages, functions, program_id, sandbox, kinds) -> Any:
         shown = _facts_line(full)
         if chosen in verdicts.false:
             condition = functions[chosen].manual.condition
-            return f"at stage {stage.name} the program chose {chosen}, whose condition {condition!r} is false on {shown}"
+            return f"at stage {stage.name} the program chose {chosen}, whose condition {condition!r} is false on" + (
+                f" {shown}"
+            )
         if chosen in verdicts.replaced:
-            return f"at stage {stage.name} the program chose {chosen}, which a function of a rule in force replaces"
+            return f"at stage {stage.name} the program chose {chosen}, which a new rule's function replaces"
         if len(verdicts.holds) > 1:
             both = ", ".join(f"{n} ({functions[n].manual.condition!r})" for n in verdicts.holds)
             return f"at stage {stage.name} several conditions hold at once: {both} on {shown}; program chose {chosen}"
