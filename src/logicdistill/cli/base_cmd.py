@@ -68,6 +68,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from logicdistill.evaluation.task_check import condition_note
+
     task = get_task(args.task)
     store = default_store(task, args.base_dir)
     base = checks.read_base(store, args.version, task.name)
@@ -80,6 +82,7 @@ def run_check(args: argparse.Namespace) -> int:
     if program_problem:
         print(f"  usage program: FAILED: {program_problem}")
     print(f"{task.name} version {base.number}: {len(reports) - len(failed)}/{len(reports)} functions pass admission")
+    print(f"{task.name} version {base.number}: {condition_note(base.functions.values())}")
     return 1 if failed or program_problem else 0
 
 
