@@ -52,11 +52,13 @@ class LDPolicy(Policy):
         rule_teacher: Any = None,
         device: str = "cpu",
         dtype: str = "auto",
+        guard: bool = False,
     ):
         from logicdistill.compute import Compute, resolve_device
         from logicdistill.student.loading import load_student
 
-        self.task, self.mode, self.tuned = task, mode, tuned
+        self.task, self.mode, self.tuned, self.guard = task, mode, tuned, guard
+        self.name = "ld-guard" if guard else self.name
         self.run = resolve_run(task.name, run) if tuned else None
         torch_dtype = Compute(device, precision=dtype).dtype
         device = resolve_device(device)
@@ -83,7 +85,8 @@ class LDPolicy(Policy):
         self._slots = [self.slot]
 
     def _slot(self, session: FunctionBaseSession) -> LDSlot:
-        return LDSlot(self.task, session, self.student, self.mode, self.k, self.retriever, self.embedder)
+        args = (self.task, session, self.student, self.mode, self.k, self.retriever, self.embedder)
+        return LDSlot(*args, guard=self.guard)
 
     @property
     def session(self) -> FunctionBaseSession:

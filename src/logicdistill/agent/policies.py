@@ -23,6 +23,12 @@ def _ld(**fixed: Any) -> PolicyFactory:
     return make
 
 
+def _manual_match(task: Task, **options: Any) -> Policy:
+    from logicdistill.agent.manual_match import ManualMatchPolicy
+
+    return ManualMatchPolicy(task, **options)
+
+
 def _direct(tuned: bool) -> PolicyFactory:
     def make(task: Task, **options: Any) -> Policy:
         from logicdistill.agent.direct_policy import DirectPolicy
@@ -44,6 +50,8 @@ LD_POLICIES: dict[str, PolicyFactory] = {
     "student-kd": _direct(True),
     "teacher-program": _teacher_program,
     "ld": _ld(),
+    "ld-guard": _ld(guard=True),
+    "manual-match": _manual_match,
     "ld-untuned": _ld(tuned=False),
     "ld-generate": _ld(mode="generate"),
 }
@@ -53,6 +61,8 @@ LD_POLICIES: dict[str, PolicyFactory] = {
 POLICY_OPTIONS: dict[str, set[str]] = {
     "teacher-program": {"teacher", "rule_teacher"},
     "ld": {"teacher", "rule_teacher", "run", "device", "dtype"},
+    "ld-guard": {"teacher", "rule_teacher", "run", "device", "dtype"},
+    "manual-match": {"teacher", "rule_teacher"},
     "ld-untuned": {"teacher", "rule_teacher", "device", "dtype"},
     "ld-generate": {"teacher", "rule_teacher", "run", "device", "dtype"},
     "student-direct": {"device", "dtype"},

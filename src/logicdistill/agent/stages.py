@@ -46,6 +46,7 @@ class Choice:
     name: str | None
     entropy_bits: float | None = None
     shown: tuple[str, ...] | None = None  # the candidates it chose among (a student: the K retrieved)
+    forced: bool = False  # conditions left one candidate: no model was asked (ld-guard, manual-match)
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,10 @@ class StageRecord:
     entropy_bits: float | None = None
     facts: dict[str, bool] = field(default_factory=dict)  # the facts the choice was made on
     shown: tuple[str, ...] | None = None  # the candidates the decider was shown (None: every stage function)
+    forced: bool = False  # decided by conditions alone
 
     def line(self) -> str:
-        ent = f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
+        ent = " forced" if self.forced else f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
         args = ", ".join(f"{k}={v}" for k, v in self.args.items())
         outcome = _short(self.result) if self.ok else f"FAILED ({self.error})"
         return f"  [{self.stage}] {self.chosen}({args}) -> {outcome}{ent}  candidates: {', '.join(self.candidates)}"
@@ -115,7 +117,15 @@ def stage_steps(
         choice = yield view
         chosen = choice.name
         record = StageRecord(
-            stage.name, names, chosen, {}, False, entropy_bits=choice.entropy_bits, facts=view.facts, shown=choice.shown
+            stage.name,
+            names,
+            chosen,
+            {},
+            False,
+            entropy_bits=choice.entropy_bits,
+            facts=view.facts,
+            shown=choice.shown,
+            forced=choice.forced,
         )
         records.append(record)
         if chosen is None or chosen not in runtime.functions:

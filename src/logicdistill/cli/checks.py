@@ -35,7 +35,7 @@ RENDER_SUFFIXES = (".gif", ".png")
 # What the student and its retriever import (the [ml] extra). bm25s is left out: the BM25 retriever is
 # computed in-house and bm25s is only a test oracle, so a missing bm25s must not block a working student.
 # The built-in policies that load a student model (the LD policies other than teacher-program/-direct).
-STUDENT_POLICIES = frozenset({"ld", "ld-untuned", "ld-generate", "student-direct", "student-kd"})
+STUDENT_POLICIES = frozenset({"ld", "ld-guard", "ld-untuned", "ld-generate", "student-direct", "student-kd"})
 DEBUG_ENV = "LOGICDISTILL_DEBUG"
 
 
