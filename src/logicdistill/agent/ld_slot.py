@@ -151,6 +151,7 @@ class LDSlot:
         for record, request in zip(records, requests, strict=True):
             label = runtime.program_answer(next(answers)) if request is not None else None
             self._score(record, label, step)
+            self._score_conditions(record)
         self.stats.decisions += 1
         if result is None:
             self.stats.invalid_calls += 1
@@ -175,7 +176,6 @@ class LDSlot:
             s.new_function_chosen += int(chosen == label)
         elif chosen in s.new_functions:
             s.wrong_new_function += 1
-        self._score_conditions(record)
         if chosen in s.new_functions and self._arrival is not None:
             s.first_use_delays.append(step - self._arrival)
             s.first_use_steps.append(step)
