@@ -81,3 +81,17 @@ def test_a_task_without_a_run_of_its_own_uses_the_universal_run(tmp_path, monkey
     _record().save(own)
     assert runs.resolve_run("newtask", None).folder == own  # the task's own run wins over any universal one
     assert runs.run_from(str(own)).folder == own
+
+
+def test_with_no_universal_run_a_new_task_borrows_the_shipped_pursuit_adapter(tmp_path, monkeypatch, capsys):
+    from logicdistill.student import runs
+
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "shipped")
+    _record().save(tmp_path / "shipped" / "pursuit")
+    borrowed = runs.resolve_run("newtask", None)
+    assert borrowed.folder == tmp_path / "shipped" / "pursuit" and borrowed.base_fingerprint is None
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "no distilled run for 'newtask': using the shipped pursuit adapter" in line
+    with pytest.raises(UserError, match="no distilled run"):  # a kd student imitates one task's actions
+        runs.resolve_run("newtask-kd", None, kind="kd")

@@ -127,6 +127,10 @@ def latest_run(task: str) -> Path | None:
     return finished[-1] if finished else shipped_run(task)
 
 
+# The run a task without one of its own borrows (ld, ld-guard), when no universal run exists either.
+BORROWED_TASK = "pursuit"
+
+
 def resolve_run(task: str, run: str | Path | None, kind: str = "ld") -> DistilledStudent:
     """The run named by ``--run`` (``universal``: the newest universal run), else the task's latest (or shipped)
     run; an ``ld`` student on a task with no run of its own falls back to the universal run when there is one
@@ -136,6 +140,17 @@ def resolve_run(task: str, run: str | Path | None, kind: str = "ld") -> Distille
     folder = Path(run) if run else latest_run(task)
     if folder is None and kind == "ld":
         folder = latest_run(UNIVERSAL)
+    borrowed = shipped_run(BORROWED_TASK) if folder is None and kind == "ld" else None
+    if borrowed is not None:
+        # A new user's plugin task plays at once: the shipped pursuit adapter selects by manuals it was never
+        # trained on (ld-guard leans on the conditions where the student would misread). One line says so.
+        plugins.warn(
+            f"no distilled run for {task!r}: using the shipped {BORROWED_TASK} adapter"
+            f" (distil one with `logicdistill distill --task {task}`, or name one with --run)"
+        )
+        record = DistilledStudent.load(borrowed)
+        record.base_fingerprint = None  # trained on another task's base: said above, not again per base
+        return record
     if folder is None:
         raise UserError(f"no distilled run for {task!r}: run `logicdistill distill --task {task}` first")
     return DistilledStudent.load(folder)
