@@ -20,7 +20,7 @@ import time
 import numpy as np
 import torch
 
-from logicdistill import compute
+from logicdistill import settings
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int)
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
-    chosen = compute.resolve("cpu", args.threads, 1)
+    chosen = settings.resolve("cpu", args.threads)
     task = get_task("pursuit")
     record = DistilledStudent.load(shipped_run("pursuit"))
     examples = heldout_examples(task, record, args.episodes, args.examples)

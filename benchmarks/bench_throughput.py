@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from logicdistill import compute
+from logicdistill import compute, settings
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.ld_slot import LDSlot
 from logicdistill.evaluation import make_env, make_policy, play_episode
@@ -243,13 +243,11 @@ def main() -> None:
     args = ap.parse_args()
     batches = [int(b) for b in args.batches.split(",") if b.strip()]
 
-    chosen = compute.resolve("cpu", args.threads, 1, args.dtype)
+    chosen = settings.resolve("cpu", args.threads, rows_per_pass=args.rows, precision=args.dtype)
     load_before = os.getloadavg()
     task = get_task("pursuit")
-    policy = make_policy(task, "ld", run=str(shipped_run("pursuit")), dtype=args.dtype)
+    policy = make_policy(task, "ld", chosen, run=str(shipped_run("pursuit")))
     fast = policy.student.fast_dtype
-    if args.rows:
-        policy.student.rows = args.rows
     print(f"pursuit, shipped adapter, fast copy in {fast}, {chosen.threads} torch threads, {policy.student.rows} "
           f"prompts per forward, load average before {load_before[0]:.2f}")  # fmt: skip
     try:
@@ -271,7 +269,8 @@ def main() -> None:
         print_table(runs, reference_run, sequential)
         if checked is not None and checked.needs_check:
             print(
-                f"\nrows scored by the fast copy: {checked.rows}, scored again in fp32 (close calls): {checked.checked}"
+                f"\nrows scored by the fast copy: {checked.rows_scored}, "
+                f"scored again in fp32 (close calls): {checked.checked}"
             )
         loaded = []
         if args.load_episodes:

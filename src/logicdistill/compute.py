@@ -1,6 +1,6 @@
-"""Where the student runs and how much of the machine it takes: ``--device``, ``--threads``, ``--batch``.
+"""Where the student runs and how much of the machine it takes: resolving ``--device``, planning ``--threads``.
 
-The same three options on ``eval``, ``play``, ``demo`` and ``distill`` (SPEC §7):
+The options themselves, and the one object they make, are settings.py's (SPEC §7):
 
 - ``--device auto|cpu|cuda``: ``auto`` takes a GPU when torch sees one.
 - ``--dtype auto|fp32|bf16``: the precision decisions are scored in. The student always loads in fp32; the
@@ -12,7 +12,6 @@ The same three options on ``eval``, ``play``, ``demo`` and ``distill`` (SPEC §7
   (``os.sched_getaffinity``), shared out among the processes ``accelerate launch`` starts on this machine.
   The sandbox worker does not count against it: every sandbox call blocks the caller, so the worker
   and the torch threads never run at the same time (at most N busy threads at any moment).
-- ``--batch B``: episodes played in lockstep (evaluation/lockstep.py); 1 plays them one after another.
 
 Why threads need care: torch's OpenMP threads meet at a barrier after every operator. When another
 process holds a core, the thread that waits used to spin through its time slice while its partner was
@@ -26,47 +25,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from logicdistill.errors import UserError
 
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "fp32", "bf16")
-
-
-@dataclass(frozen=True)
-class Compute:
-    """A checked choice: ``device`` is ``auto``, ``cpu`` or ``cuda`` (``auto`` is resolved by ``resolve_device``
-    only where a student is loaded, so that a command that needs no torch never imports it), ``threads`` >= 1,
-    ``batch`` >= 1; ``precision`` is ``auto``, ``fp32`` or ``bf16``."""
-
-    device: str = "cpu"
-    threads: int = 1
-    batch: int | None = None  # None: the policy's own lockstep_batch, measured for its device
-    precision: str = "auto"
-
-    @property
-    def dtype(self) -> Any:
-        """The precision decisions are scored in (the fast copy's, student/fast.py): as asked, else bf16 on CUDA
-        and on a CPU that multiplies bf16 natively, fp32 elsewhere. The student itself always loads in fp32."""
-        from logicdistill.student.fast import fast_dtype
-
-        return fast_dtype(resolve_device(self.device), check_precision(self.precision))
-
-    @property
-    def train_dtype(self) -> Any:
-        """The precision the student trains in: fp32 unless bf16 is asked for, on every device. Measured: the same
-        500 pursuit examples trained with bf16 forward passes (autocast, fp32 LoRA weights) reached held-out
-        selection 0.58 against 0.88 in fp32 (issue 9 notes); decisions, by contrast, check bf16 against fp32."""
-        from logicdistill.student.fast import fast_dtype
-
-        device, precision = resolve_device(self.device), check_precision(self.precision)
-        return fast_dtype(device, "fp32" if precision == "auto" else precision)
-
-    def policy_options(self) -> dict[str, Any]:
-        """The options a policy that loads a student takes from this choice."""
-        return {"device": self.device, "dtype": self.precision}
 
 
 def check_precision(precision: str | None) -> str:
@@ -93,6 +57,30 @@ def resolve_device(choice: str | None, has_cuda: Callable[[], bool] | None = Non
     if choice == "cuda" and not has_cuda():
         raise UserError("--device cuda: torch sees no CUDA device here (use --device cpu or auto)")
     return choice
+
+
+def fast_dtype(device: str, precision: str) -> Any:
+    """The fast copy's precision: as asked (``fp32``/``bf16``); ``auto`` is bf16 on CUDA and on a CPU that
+    multiplies bf16 natively (AMX or AVX512-BF16), else fp32 (emulated bf16 is slower than fp32)."""
+    import torch
+
+    if precision == "fp32":
+        return torch.float32
+    if precision == "bf16" or device == "cuda":
+        return torch.bfloat16
+    return torch.bfloat16 if cpu_has_bf16() else torch.float32
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bf16 matrices in hardware (the probes are private to torch: absent means no)."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    probes = [getattr(cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
+    try:
+        return any(bool(probe()) for probe in probes if callable(probe))
+    except Exception:  # a probe that fails says nothing; fp32 is always right
+        return False
 
 
 def available_cpus() -> int:
@@ -138,48 +126,3 @@ def apply_threads(threads: int) -> None:
     else:
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     os.environ.setdefault("RAYON_NUM_THREADS", str(threads))  # the tokenizers' pool, if not started yet
-
-
-def resolve(
-    device: str | None, threads: int | None, batch: int | None, precision: str | None = None, apply: bool = True
-) -> Compute:
-    """Check and resolve the options (and set torch's threads unless ``apply`` is False)."""
-    if batch is not None and batch < 1:
-        raise UserError(f"--batch must be at least 1, got {batch}")
-    precision = check_precision(precision)
-    if (device or "auto") not in DEVICES:
-        raise UserError(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
-    compute = Compute(device or "auto", plan_threads(threads), batch, precision)
-    if apply:
-        apply_threads(compute.threads)
-    return compute
-
-
-def add_options(parser: Any, batch_help: str, dtype_help: str | None = None) -> None:
-    """Add ``--device``, ``--threads`` and ``--batch`` to a subcommand."""
-    parser.add_argument(
-        "--device",
-        choices=DEVICES,
-        default="auto",
-        help="where the student runs (default auto: a GPU if torch sees one)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        metavar="N",
-        help=f"torch threads (default: the CPUs this process may use, {available_cpus()} here)",
-    )
-    parser.add_argument("--batch", type=int, metavar="B", help=batch_help)
-    parser.add_argument(
-        "--dtype",
-        choices=DTYPES,
-        default="auto",
-        help=dtype_help
-        or "precision of the decisions (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32; "
-        "close calls are scored again in fp32)",
-    )
-
-
-def from_args(args: Any) -> Compute:
-    """The resolved choice of a parsed command line (threads applied)."""
-    return resolve(args.device, args.threads, args.batch, getattr(args, "dtype", None))

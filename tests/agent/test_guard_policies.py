@@ -4,6 +4,7 @@ import pytest
 
 from logicdistill.agent.student_decider import _masked
 from logicdistill.evaluation import evaluate
+from logicdistill.settings import Settings
 from logicdistill.student.scoring import Selection
 from logicdistill.student.tiny import tiny_student
 from tests.evaluation.decision_log import assert_same_decisions, log_decisions
@@ -21,7 +22,8 @@ def _evaluate(policy, rec, tmp_path, batch=1, student=True, **options):
     if student is not False:  # True: a fresh tiny student; or the student given
         student = tiny_student(0) if student is True else student
         options |= {"student": student, "tuned": False, "k": 2, "embedder": "hashing"}
-    return evaluate(CountTask(), policy, 7, seed=11, policy_kwargs=options, progress=False, batch=batch)
+    settings = Settings(episodes_at_once=batch)
+    return evaluate(CountTask(), policy, 7, seed=11, policy_kwargs=options, progress=False, settings=settings)
 
 
 def test_ld_chooses_the_same_with_or_without_conditions(tmp_path, recorded, decisions):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from logicdistill.agent.teacher_direct import TeacherDirectPolicy, parse_choice
+from logicdistill.agent.teacher_direct import TeacherDirectPolicy
 from logicdistill.errors import UserError
 from logicdistill.evaluation import play_episode
 from logicdistill.llm.client import TeacherClient
@@ -12,6 +12,7 @@ from logicdistill.tasks.pursuit.env import PursuitEnv
 from logicdistill.tasks.pursuit.llm_evader import LLMEvader, parse_move
 from logicdistill.teacher.build import build_base, default_store
 from logicdistill.teacher.teachers import LiveTeacher
+from logicdistill.text import name_in_text
 from tests.fakes import CountTask
 from tests.functionbase.sample import REPLY
 
@@ -45,9 +46,9 @@ def test_teacher_direct_plays_blackjack_from_replies(loopback, tmp_path):
 
 def test_parse_choice_prefers_whole_names():
     names = ["up+up", "up+left", "stay+stay"]
-    assert parse_choice("I choose up+left.", names) == "up+left"
-    assert parse_choice("Stay+Stay", names) == "stay+stay"
-    assert parse_choice("no idea", names) is None
+    assert name_in_text("I choose up+left.", names) == "up+left"
+    assert name_in_text("Stay+Stay", names) == "stay+stay"
+    assert name_in_text("no idea", names) is None
 
 
 def test_llm_evader_moves_from_replies_and_falls_back_on_prose(loopback, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from logicdistill import extras
 from logicdistill.cli import checks, main
 from logicdistill.errors import UserError
+from logicdistill.tasks import get_task
 from tests.cli import census
 
 
@@ -82,22 +83,27 @@ def test_missing_ml_module_while_building_a_policy_names_the_extra(monkeypatch):
 
     task = get_task("pursuit")
 
+    from logicdistill.agent.registry import PolicySpec
+
     def factory(task, **options):
         raise ModuleNotFoundError("No module named 'torch'", name="torch")
 
-    monkeypatch.setattr(runner, "policy_factories", lambda task: {"ld": factory})
+    monkeypatch.setattr(
+        runner, "policy_specs", lambda task: {"ld": PolicySpec("ld", factory, "test", loads_student=True)}
+    )
     with pytest.raises(UserError, match=r'pip install "logicdistill\[ml\]"'):
         runner.make_policy(task, "ld")
 
 
 def test_other_missing_modules_stay_errors(monkeypatch):
+    from logicdistill.agent.registry import PolicySpec
     from logicdistill.evaluation import runner
     from logicdistill.tasks import get_task
 
     def factory(task, **options):
         raise ModuleNotFoundError("No module named 'typo'", name="typo")
 
-    monkeypatch.setattr(runner, "policy_factories", lambda task: {"x": factory})
+    monkeypatch.setattr(runner, "policy_specs", lambda task: {"x": PolicySpec("x", factory, "test")})
     with pytest.raises(ModuleNotFoundError):
         runner.make_policy(get_task("pursuit"), "x")
 
@@ -106,8 +112,8 @@ def test_find_spec_sees_a_hidden_module(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "peft", None)
     assert "peft" in extras.missing_ml_modules()
     with pytest.raises(UserError, match="missing: peft"):
-        checks.require_ml_for(["random", "student-kd"])
-    checks.require_ml_for(["random", "heuristic"])  # no student: no requirement
+        checks.require_ml_for(get_task("pursuit"), ["random", "student-kd"])
+    checks.require_ml_for(get_task("pursuit"), ["random", "heuristic", "teacher-program"])  # no student: none
 
 
 def test_output_probe_leaves_nothing_behind(tmp_path):

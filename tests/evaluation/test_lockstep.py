@@ -5,6 +5,7 @@ import math
 import pytest
 
 from logicdistill.evaluation import evaluate
+from logicdistill.settings import Settings
 from logicdistill.student.tiny import tiny_student
 from tests.evaluation.decision_log import assert_same_decisions, log_decisions
 from tests.fakes import CountTask, GuessTask
@@ -25,7 +26,8 @@ def _evaluate(policy, recorded, tmp_path, batch, episodes=7, **options):
         "embedder": "hashing",
         **options,
     }
-    return evaluate(CountTask(), policy, episodes, seed=11, policy_kwargs=options, progress=False, batch=batch)
+    settings = Settings(episodes_at_once=batch)
+    return evaluate(CountTask(), policy, episodes, seed=11, policy_kwargs=options, progress=False, settings=settings)
 
 
 def _same_results(one, many) -> None:
@@ -80,7 +82,7 @@ def test_one_forward_pass_per_stage_for_all_live_episodes(tmp_path, recorded, mo
 
 def test_policies_without_slots_play_one_after_another():
     one = evaluate(GuessTask(), "zero", 5, seed=2, progress=False)
-    many = evaluate(GuessTask(), "zero", 5, seed=2, progress=False, batch=4)
+    many = evaluate(GuessTask(), "zero", 5, seed=2, progress=False, settings=Settings(episodes_at_once=4))
     assert [r.total_reward for r in many.records] == [r.total_reward for r in one.records]
 
 
@@ -94,9 +96,10 @@ def test_a_retrieval_index_forgets_the_rules_of_the_episode_before(tmp_path, rec
     )
     try:
         play_episode(task, task.make_env(), policy, seed=1)
-        assert "add_hundred" in policy.slot.builder.retriever
+        assert "add_hundred" in policy.slot.decider.builder.retriever
         policy.reset(task.make_env().unwrapped, 2)
-        assert "add_hundred" not in policy.slot.builder.retriever and len(policy.slot.builder.retriever) == 2
+        retriever = policy.slot.decider.builder.retriever
+        assert "add_hundred" not in retriever and len(retriever) == 2
     finally:
         policy.close()
 
@@ -113,7 +116,7 @@ def test_a_bf16_student_plays_in_lockstep_too(tmp_path, recorded, decisions):
 
 
 def test_without_a_batch_the_policy_says_how_many_side_by_side(tmp_path, recorded, monkeypatch):
-    from logicdistill.agent import ld_policy
+    from logicdistill import settings
     from logicdistill.evaluation import runner
 
     widths = []
@@ -124,7 +127,7 @@ def test_without_a_batch_the_policy_says_how_many_side_by_side(tmp_path, recorde
         return original(task, envs, policy, seeds, on_episode)
 
     monkeypatch.setattr(runner, "play_lockstep", play_lockstep)
-    monkeypatch.setitem(ld_policy.LOCKSTEP_BATCH, "cpu", 3)
+    monkeypatch.setitem(settings.DEVICE_DEFAULTS, "cpu", settings.DeviceDefaults(3, 8, 64))
     _evaluate("ld-untuned", recorded, tmp_path, batch=None, episodes=5)
     _evaluate("ld-untuned", recorded, tmp_path, batch=1, episodes=2)  # 1: one after another, no lockstep
     assert widths == [3]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from logicdistill.evaluation import evaluate
+from logicdistill.settings import Settings
 from logicdistill.student.runs import shipped_run
 from logicdistill.tasks import get_task
 from tests.evaluation.decision_log import assert_same_decisions, log_decisions
@@ -18,10 +19,12 @@ def test_real_student_decides_the_same_in_lockstep(monkeypatch, env_kwargs):
     task = get_task("pursuit")
     log = log_decisions(monkeypatch)
     options = {"run": str(shipped_run("pursuit"))}
-    one = evaluate(task, "ld", 2, seed=3, env_kwargs=env_kwargs, policy_kwargs=options, progress=False)
+    alone_settings = Settings(episodes_at_once=1)
+    one = evaluate(task, "ld", 2, seed=3, env_kwargs=env_kwargs, policy_kwargs=options, settings=alone_settings)
     alone = dict(log)
     log.clear()
-    many = evaluate(task, "ld", 2, seed=3, env_kwargs=env_kwargs, policy_kwargs=options, progress=False, batch=2)
+    in_lockstep = Settings(episodes_at_once=2)
+    many = evaluate(task, "ld", 2, seed=3, env_kwargs=env_kwargs, policy_kwargs=options, settings=in_lockstep)
     assert len(alone) >= 4
     assert_same_decisions(alone, log, entropy_tol=1e-3)
     assert [r.stats for r in many.records] == [r.stats for r in one.records]

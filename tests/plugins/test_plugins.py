@@ -141,4 +141,4 @@ def test_plugin_rule_runs_through_a_scenario_with_a_recorded_folder(tmp_path, op
     assert main(argv) == 0, capsys.readouterr().err
     metrics = json.loads(out.read_text())["metrics"]
     assert metrics["violations"] == 0 and metrics["capture_rate"] == 1.0
-    assert metrics["failed_decisions"] == 0
+    assert metrics["invalid_calls"] == 0

@@ -3,9 +3,10 @@
 import pytest
 import torch
 
-from logicdistill.student import fast as fast_module
+from logicdistill import compute
+from logicdistill.compute import fast_dtype
 from logicdistill.student.examples import make_example
-from logicdistill.student.fast import close_call, fast_dtype
+from logicdistill.student.fast import close_call
 from logicdistill.student.tiny import tiny_student
 from logicdistill.student.training import TrainConfig, _attach_lora
 
@@ -41,7 +42,7 @@ def test_the_folded_copy_decides_as_the_student_and_leaves_it_untouched():
     reference = student.select_batch(examples)
     student.score_fast(torch.float32)
     folded = student.select_batch(examples)
-    assert student.fast is not None and student.fast.rows == len(examples) and student.fast.checked == 0
+    assert student.fast is not None and student.fast.rows_scored == len(examples) and student.fast.checked == 0
     assert [s.name for s in folded] == [s.name for s in reference]
     for a, b in zip(_scores(folded), _scores(reference), strict=True):
         assert a == pytest.approx(b, abs=1e-4)
@@ -106,9 +107,9 @@ def test_the_fast_precision(monkeypatch):
     assert fast_dtype("cpu", "fp32") == torch.float32
     assert fast_dtype("cpu", "bf16") == torch.bfloat16
     assert fast_dtype("cuda", "auto") == torch.bfloat16
-    monkeypatch.setattr(fast_module, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(compute, "cpu_has_bf16", lambda: False)
     assert fast_dtype("cpu", "auto") == torch.float32
-    monkeypatch.setattr(fast_module, "cpu_has_bf16", lambda: True)
+    monkeypatch.setattr(compute, "cpu_has_bf16", lambda: True)
     assert fast_dtype("cpu", "auto") == torch.bfloat16
 
 

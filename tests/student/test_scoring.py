@@ -112,14 +112,14 @@ def test_cache_is_keyed_by_prefix_and_bounded(student):
 def test_generation_and_its_entropy(student):
     ex = _examples(MANUALS, n=1)[0]
     text, bits = student.generate_with_entropy(ex, max_new_tokens=3)
-    assert isinstance(text, str) and student.generate(ex, 3) == text
+    assert student.generate(ex, 3) == text
     assert bits > 0 and student.generation_entropy_bits(ex, 3) == pytest.approx(bits)
     ids = student.prompt_token_ids(ex)
     with torch.no_grad():
         first = student.model(input_ids=torch.tensor([ids])).logits[0, -1]
     assert student.generation_entropy_bits(ex, 1) == pytest.approx(entropy_bits(first), rel=1e-6)
     assert entropy_bits(torch.zeros(8)) == pytest.approx(3.0)
-    assert isinstance(student.generate("hello", 2), str)
+    assert student.generate("hello", 2) == student.generate("hello", 2)  # greedy: a plain prompt decodes the same
 
 
 def test_generation_with_cached_prefix_matches(student):

@@ -10,7 +10,14 @@ from logicdistill.errors import UserError
 from logicdistill.student.examples import make_example
 from logicdistill.student.scoring import candidate_log_probs
 from logicdistill.student.tiny import tiny_student
-from logicdistill.student.training import TrainConfig, _attach_lora, evaluate, load_adapter, schedule, train_lora
+from logicdistill.student.training import (
+    TrainConfig,
+    _attach_lora,
+    load_adapter,
+    schedule,
+    selection_accuracy,
+    train_lora,
+)
 
 from .synthetic import door_examples
 
@@ -173,13 +180,14 @@ def test_probes_score_held_out_examples_without_changing_the_run(tmp_path):
     result = train_lora(
         tiny_student(0), train, cfg, tmp_path / "probed", progress=False, probe_examples=held_out, probe_every=4
     )
-    assert [s for s, _ in result.probes] == [4, 8, 12, 16] and all(0 <= a <= 1 for _, a in result.probes)
+    assert [s for s, _ in result.probes] == [4, 8, 12, 16]
+    assert all(a * len(held_out) == pytest.approx(round(a * len(held_out))) for _, a in result.probes)  # hits / n
     a, b = _lora_state(plain), _lora_state(load_adapter(tiny_student(0), tmp_path / "probed" / "adapter"))
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     metrics = json.loads((tmp_path / "probed" / "metrics.json").read_text())
     assert [p[0] for p in metrics["probes"]] == [4, 8, 12, 16]
     assert result.probes[-1][1] == pytest.approx(
-        evaluate(load_adapter(tiny_student(0), tmp_path / "probed" / "adapter"), held_out)
+        selection_accuracy(load_adapter(tiny_student(0), tmp_path / "probed" / "adapter"), held_out)
     )
     with pytest.raises(UserError, match="probe_every"):
         train_lora(tiny_student(0), train, cfg, tmp_path / "bad", progress=False, probe_every=-1)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from logicdistill.agent.prompting import facts_text, manual_line, stage_example
+from logicdistill.agent.prompting import manual_line, query_state, stage_example, stage_label
 from logicdistill.functionbase.function import Function
 from logicdistill.functionbase.store import BaseVersion
 from logicdistill.retrieval import Embedder, Retriever, build_query, make_embedder, make_retriever
@@ -97,8 +97,7 @@ class CandidateBuilder:
 
     def _query(self, stage: Stage, state_text: str, facts: dict[str, bool], results: Sequence[tuple[str, str]]) -> str:
         previous = results[-1][1] if results else None
-        state = f"{state_text}\nfacts: {facts_text(facts)}"
-        return build_query(self.summary, state, f"{stage.name} {stage.produces}", previous)
+        return build_query(self.summary, query_state(state_text, facts), f"{stage.name} {stage.produces}", previous)
 
     def example(
         self,
@@ -119,5 +118,5 @@ class CandidateBuilder:
             names = sorted(names)
         candidates = [(n, manual_line(self.functions[n])) for n in names]
         return stage_example(
-            self.summary, f"{stage.name}: {stage.produces}", candidates, state_text, facts, results, gold
+            self.summary, stage_label(stage.name, stage.produces), candidates, state_text, facts, results, gold
         )

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from logicdistill.agent.prompting import action_example
+from logicdistill.settings import Settings
+from logicdistill.student.deciding import decision_student
 from logicdistill.student.runs import resolve_run
 from logicdistill.tasks.base import Policy, Task
 
@@ -23,26 +25,12 @@ class DirectPolicy(Policy):
         tuned: bool = False,
         run: str | None = None,
         student: Any = None,
-        device: str = "cpu",
-        dtype: str = "auto",
+        settings: Settings | None = None,
     ):
-        from logicdistill.compute import Compute, resolve_device
-        from logicdistill.student.loading import load_student
-        from logicdistill.student.training import load_adapter
-
         self.task = task
         self.name = "student-kd" if tuned else "student-direct"
         record = resolve_run(f"{task.name}-kd", run, kind="kd") if tuned else None
-        if student is None:
-            torch_dtype = Compute(device, precision=dtype).dtype
-            device = resolve_device(device)
-            load = record.load_student if record else lambda d, t: load_student("default", d, t)
-            self.student = load(device, None)  # the reference, in fp32; decisions go through its fast copy
-            self.student.score_fast(torch_dtype)
-        else:
-            self.student = student
-            if record is not None:
-                load_adapter(self.student, record.adapter_dir)
+        self.student = decision_student(record, settings or Settings(), student)
         self.env: Any = None
         self.entropies: list[float] = []
 

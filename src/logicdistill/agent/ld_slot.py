@@ -1,10 +1,12 @@
-"""One episode's worth of LD decision state: a slot.
+"""One episode's worth of decision state: a slot.
 
 A slot holds what must never be shared between episodes played side by side: the function-base session
-(the rules adopted so far, Eq. 6), the candidate builder (its retrieval index follows that session's base),
-the environment and the counters. The student, the sandbox and the embedder are shared by every slot of one
-policy. ``act_steps`` is Algorithm 1 for one step written as stepped code (agent/stages.py): the policy runs
-it to the end at once, or the lockstep evaluator interleaves many slots' steps.
+(the rules adopted so far, Eq. 6), the decider (a student's candidate builder, whose retrieval index follows
+that session's base, or the teacher's program), the environment and the counters. The student, the sandbox
+and the embedder are shared by every slot of one policy. ``act_steps`` is Algorithm 1 for one step written as
+stepped code (agent/stages.py): the policy runs it to the end at once, or the lockstep evaluator interleaves
+many slots' steps. Every policy that plays through the function base (``teacher-program``, ``ld`` and its
+variants) plays through this one class.
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.session import FunctionBaseSession
-from logicdistill.agent.stages import Calls, StageRecord, Steps, stage_steps
-from logicdistill.agent.student_decider import StudentDecider
+from logicdistill.agent.stages import Calls, SlotDecider, StageRecord, Steps, stage_steps
 from logicdistill.functionbase.guard import evaluate, judge, rule_kinds, with_rule_facts
 from logicdistill.tasks.base import Task
 
@@ -99,26 +99,13 @@ class LDStats:
 
 
 class LDSlot:
-    def __init__(
-        self,
-        task: Task,
-        session: FunctionBaseSession,
-        student: Any,
-        mode: str,
-        k: int,
-        retriever: str,
-        embedder: Any,
-        guard: bool = False,
-        decider: Any = None,
-    ):
-        """``decider`` replaces the student's (manual-match: conditions alone; then no retrieval index)."""
-        self.task, self.session = task, session
-        self.builder: CandidateBuilder | None = None
-        if decider is None:
-            self.builder = CandidateBuilder(task, session.base, k, retriever, embedder)
-            decider = StudentDecider(self.builder, student, mode, guard)
-        self.decider = decider
-        self.stats = LDStats(guarded=guard)
+    """``decider`` chooses at every stage; with ``score`` each stage is also compared with the teacher's program
+    (what ``selection_accuracy`` and the emergency metrics count; pointless when the program is the decider)."""
+
+    def __init__(self, task: Task, session: FunctionBaseSession, decider: SlotDecider, score: bool = True):
+        self.task, self.session, self.decider, self.score = task, session, decider, score
+        # a decider that filters by conditions (ld-guard, manual-match) says so: forced_rate, unchecked_rate
+        self.stats = LDStats(guarded=bool(getattr(decider, "guard", False)))
         self.declared_kinds = tuple(task.rule_kinds())
         self.env: Any = None
         self.last_records: list[StageRecord] = []
@@ -127,24 +114,32 @@ class LDSlot:
     def reset(self, env: Any, seed: int) -> None:
         self.env = env
         self.session.restart()
-        if self.builder is not None:
-            self.builder.update(self.session.base)
+        self.decider.update(self.session.base)
         self._arrival = None
 
     def act_steps(self, observation: Any, info: dict[str, Any]) -> Steps[Any]:
         """One step: adopt arriving rules, run the stages, score them against the teacher's program."""
         step = int(info.get("step", 0))
         adoptions = self.session.on_info(self.env, info)
-        if adoptions and self.builder is not None:
-            self.builder.update(self.session.base)
         if adoptions:
+            self.decider.update(self.session.base)
             self.stats.new_functions.update(n for a in adoptions for n in a.new_functions)
             self._arrival = step
-        runtime = self.session.runtime
-        env, task = self.env, self.task
+        runtime, env, task = self.session.runtime, self.env, self.task
         state = task.state_json(env)
         result, records = yield from stage_steps(runtime, state, task.state_facts(env), task.state_text(env))
         self.last_records = records
+        self.stats.decisions += 1
+        if self.score:
+            yield from self._score_steps(records, step)
+        if result is None:
+            self.stats.invalid_calls += 1
+            return task.fallback_action(env)
+        return task.action_from_result(result, env)
+
+    def _score_steps(self, records: list[StageRecord], step: int) -> Steps[None]:
+        """Ask the teacher's program what it picks on each stage's facts (one sandbox round trip), and count."""
+        runtime = self.session.runtime
         requests = [runtime.program_request(r.stage, r.facts) for r in records]
         asked = [q for q in requests if q is not None]
         answers = iter((yield Calls(tuple(asked))) if asked else [])
@@ -152,11 +147,6 @@ class LDSlot:
             label = runtime.program_answer(next(answers)) if request is not None else None
             self._score(record, label, step)
             self._score_conditions(record)
-        self.stats.decisions += 1
-        if result is None:
-            self.stats.invalid_calls += 1
-            return task.fallback_action(env)
-        return task.action_from_result(result, env)
 
     def _score(self, record: StageRecord, label: str | None, step: int) -> None:
         """Count one stage against the teacher's program's choice on the same facts."""

@@ -3,8 +3,8 @@
 At every stage: the stage's functions whose condition holds (else those left unchecked), the first in the
 base's order; none left: ``none``. Where it equals ``teacher-program``, conditions decide everything on that
 task and the student's weights matter only in ``ld``; where manuals are prose (unchecked), it shows what a
-reader must add. Scored against the teacher's program like the student (the same slot and counters as
-``ld``), and playable in lockstep like it.
+reader must add. It plays through the same slots as ``ld`` (scored against the teacher's program with the
+same counters, in lockstep too).
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from logicdistill.agent.ld_slot import LDSlot, LDStats
+from logicdistill.agent.ld_slot import LDSlot
 from logicdistill.agent.session import FunctionBaseSession
-from logicdistill.agent.stages import Choice, StageRecord, StageView, drive
+from logicdistill.agent.slot_policy import SlotPolicy
+from logicdistill.agent.stages import Choice, StageView
 from logicdistill.functionbase.guard import judge, rule_kinds, with_rule_facts
-from logicdistill.sandbox.pool import CallRequest, CallResult
-from logicdistill.tasks.base import Policy, Task
 
 
 class ManualMatchDecider:
     """Chooses by conditions alone, over every function of the stage in the session's current base."""
+
+    guard = True  # the slot reports forced_rate and unchecked_rate
 
     def __init__(self, session: FunctionBaseSession, declared_kinds: Sequence[str]):
         self.session, self.declared_kinds = session, tuple(declared_kinds)
@@ -35,56 +36,21 @@ class ManualMatchDecider:
         forced = len(verdicts.allowed) + int(verdicts.none_allowed) == 1
         return Choice(options[0] if options else None, None, tuple(names), forced)
 
+    def update(self, base: Any) -> None:
+        pass  # reads the session's current base at every choice
 
-class ManualMatchPolicy(Policy):
+
+class ManualMatchPolicy(SlotPolicy):
     name = "manual-match"
 
-    def __init__(self, task: Task, teacher: Any = "recorded", base_root: str | None = None, rule_teacher: Any = None):
-        self.task = task
-        self._session_args = (teacher, base_root, rule_teacher)
-        self.slot = self._slot(FunctionBaseSession(task, teacher, base_root, rule_teacher_spec=rule_teacher))
-        self._slots = [self.slot]
-
-    def _slot(self, session: FunctionBaseSession) -> LDSlot:
-        decider = ManualMatchDecider(session, self.task.rule_kinds())
-        return LDSlot(self.task, session, None, "select", 0, "bm25", None, guard=True, decider=decider)
-
-    def slots(self, n: int) -> list[LDSlot]:
-        """``n`` slots sharing this policy's sandbox, each with its own session and counters."""
-        teacher, base_root, rule_teacher = self._session_args
-        while len(self._slots) < n:
-            session = FunctionBaseSession(
-                self.task, teacher, base_root, sandbox=self.slot.session.sandbox, rule_teacher_spec=rule_teacher
-            )
-            self._slots.append(self._slot(session))
-        return self._slots[:n]
+    def make_decider(self, session: FunctionBaseSession) -> ManualMatchDecider:
+        return ManualMatchDecider(session, self.task.rule_kinds())
 
     def choose_many(self, requests: Sequence[tuple[LDSlot, StageView]]) -> list[Choice]:
         return [slot.decider.choose(view) for slot, view in requests]
 
-    def call_many(self, requests: Sequence[CallRequest]) -> list[CallResult]:
-        return self.slot.session.sandbox.call_many(requests)
-
-    def reset(self, env: Any, seed: int) -> None:
-        self.slot.reset(env, seed)
-
-    def act(self, observation: Any, info: dict[str, Any]) -> Any:
-        return drive(self.slot.act_steps(observation, info), self.slot.decider.choose, self.call_many)
-
-    @property
-    def last_records(self) -> list[StageRecord]:
-        return self.slot.last_records
-
-    @property
-    def last_trace(self) -> str:
-        return "\n".join(r.line() for r in self.last_records)
-
     def metrics(self) -> dict[str, float]:
-        out = LDStats.merge([slot.stats for slot in self._slots]).metrics(True)
-        out.pop("weights_unchanged", None)  # no model
-        out.pop("mean_entropy_bits", None)
-        return out
-
-    def close(self) -> None:
-        for slot in reversed(self._slots):  # the first slot owns the shared sandbox: it closes last
-            slot.close()
+        out = self.stats().metrics(True)
+        for name in ("weights_unchanged", "mean_entropy_bits"):  # no model
+            out.pop(name, None)
+        return out | self.adoption_metrics()

@@ -1,76 +1,105 @@
-"""The Logic-Distillation policies every task with a stage layout gets, next to its own baselines."""
+"""The built-in policies of every task with a stage layout, next to the task's own baselines: one registry
+entry each (agent/registry.py). Classes are imported when a policy is built, so listing them loads no torch."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from logicdistill.tasks.base import Policy, PolicyFactory, Task
+from logicdistill.agent.registry import PolicySpec, register_policy
+from logicdistill.tasks.base import Policy, Task
+
+BASE = frozenset({"teacher", "rule_teacher"})
 
 
-def _teacher_program(task: Task, **options: Any) -> Policy:
+def _teacher_program(task: Task, settings: Any = None, **options: Any) -> Policy:
     from logicdistill.agent.teacher_program import TeacherProgramPolicy
 
-    return TeacherProgramPolicy(task, **options)
+    return TeacherProgramPolicy(task, settings=settings, **options)
 
 
-def _ld(**fixed: Any) -> PolicyFactory:
-    def make(task: Task, **options: Any) -> Policy:
+def _ld(**fixed: Any) -> Any:
+    def make(task: Task, settings: Any = None, **options: Any) -> Policy:
         from logicdistill.agent.ld_policy import LDPolicy
 
-        policy = LDPolicy(task, **(fixed | options))
-        return policy
+        return LDPolicy(task, settings=settings, **(fixed | options))
 
     return make
 
 
-def _manual_match(task: Task, **options: Any) -> Policy:
+def _manual_match(task: Task, settings: Any = None, **options: Any) -> Policy:
     from logicdistill.agent.manual_match import ManualMatchPolicy
 
-    return ManualMatchPolicy(task, **options)
+    return ManualMatchPolicy(task, settings=settings, **options)
 
 
-def _direct(tuned: bool) -> PolicyFactory:
-    def make(task: Task, **options: Any) -> Policy:
+def _direct(tuned: bool) -> Any:
+    def make(task: Task, settings: Any = None, **options: Any) -> Policy:
         from logicdistill.agent.direct_policy import DirectPolicy
 
-        return DirectPolicy(task, tuned=tuned, **options)
+        return DirectPolicy(task, tuned=tuned, settings=settings, **options)
 
     return make
 
 
-def _teacher_direct(task: Task, **options: Any) -> Policy:
+def _teacher_direct(task: Task, settings: Any = None, **options: Any) -> Policy:
     from logicdistill.agent.teacher_direct import TeacherDirectPolicy
 
     return TeacherDirectPolicy(task, **options)
 
 
-LD_POLICIES: dict[str, PolicyFactory] = {
-    "teacher-direct": _teacher_direct,
-    "student-direct": _direct(False),
-    "student-kd": _direct(True),
-    "teacher-program": _teacher_program,
-    "ld": _ld(),
-    "ld-guard": _ld(guard=True),
-    "manual-match": _manual_match,
-    "ld-untuned": _ld(tuned=False),
-    "ld-generate": _ld(mode="generate"),
-}
-
-
-# Which command-line options each LD policy takes (eval/play pass only these).
-POLICY_OPTIONS: dict[str, set[str]] = {
-    "teacher-program": {"teacher", "rule_teacher"},
-    "ld": {"teacher", "rule_teacher", "run", "device", "dtype"},
-    "ld-guard": {"teacher", "rule_teacher", "run", "device", "dtype"},
-    "manual-match": {"teacher", "rule_teacher"},
-    "ld-untuned": {"teacher", "rule_teacher", "device", "dtype"},
-    "ld-generate": {"teacher", "rule_teacher", "run", "device", "dtype"},
-    "student-direct": {"device", "dtype"},
-    "student-kd": {"run", "device", "dtype"},
-    "teacher-direct": {"teacher"},
-}
-
-
-def policy_options(name: str, given: dict[str, Any]) -> dict[str, Any]:
-    """The subset of ``given`` (non-None command-line options) that policy ``name`` takes."""
-    return {k: v for k, v in given.items() if v is not None and k in POLICY_OPTIONS.get(name, set())}
+for _spec in (
+    PolicySpec(
+        "teacher-program",
+        _teacher_program,
+        "the function base driven by the teacher's own usage program (LD's upper bound)",
+        BASE,
+        lockstep=True,
+    ),
+    PolicySpec(
+        "ld", _ld(), "the distilled student selecting functions (the method)", BASE | {"run"}, True, lockstep=True
+    ),
+    PolicySpec(
+        "ld-guard",
+        _ld(guard=True),
+        "ld choosing only among candidates whose condition holds or is unchecked (one left: forced, no model)",
+        BASE | {"run"},
+        True,
+        lockstep=True,
+    ),
+    PolicySpec(
+        "manual-match",
+        _manual_match,
+        "no model: the functions' conditions and replaces alone decide (first in base order on ties)",
+        BASE,
+        lockstep=True,
+    ),
+    PolicySpec("ld-untuned", _ld(tuned=False), "ld without fine-tuning", BASE, True, lockstep=True),
+    PolicySpec(
+        "ld-generate",
+        _ld(mode="generate"),
+        "the student writes the function name freely; parsed",
+        BASE | {"run"},
+        True,
+        lockstep=True,
+    ),
+    PolicySpec(
+        "student-direct",
+        _direct(False),
+        "the untuned student picks raw actions from the state text",
+        loads_student=True,
+    ),
+    PolicySpec(
+        "student-kd",
+        _direct(True),
+        "the student fine-tuned on the teacher's actions (distill --kind kd), no functions",
+        frozenset({"run"}),
+        True,
+    ),
+    PolicySpec(
+        "teacher-direct",
+        _teacher_direct,
+        "the live teacher picks raw actions (needs openai:MODEL)",
+        frozenset({"teacher"}),
+    ),
+):
+    register_policy(_spec)

@@ -1,6 +1,6 @@
 """One decision step as J stages: a decider chooses a function, the loop fills its typed arguments and calls
 it in the sandbox. Every decider uses this one loop: the teacher's usage program, the student selecting or
-generating, and anything a user plugs in (a :class:`Decider`).
+generating, and anything a user plugs in (a :class:`SlotDecider`).
 
 Arguments are never generated: a ``state`` parameter gets the state, a ``stage_result`` parameter the
 previous stage's result. So every call the loop makes type-checks, whoever chooses the function. Each stage
@@ -9,7 +9,7 @@ leaves a :class:`StageRecord` (what was seen, chosen and returned): the data tha
 
 The loop is a generator (:func:`stage_steps`): it yields what it waits on, a :class:`StageView` to be
 answered with a :class:`Choice`, or :class:`Calls` to be answered with the sandbox's results, and returns
-the outcome. :func:`run_stages` answers each request at once (one decision alone); the lockstep evaluator
+the outcome. :func:`drive` answers each request at once (one decision alone); the lockstep evaluator
 (evaluation/lockstep.py) gathers the requests of many episodes and answers them together, one forward pass
 for all the views and one sandbox round trip for all the calls, while every episode runs this same code.
 """
@@ -25,6 +25,7 @@ from logicdistill.agent.runtime import FunctionRuntime
 from logicdistill.functionbase.function import Function
 from logicdistill.sandbox.pool import CallRequest, CallResult
 from logicdistill.tasks.base import Stage
+from logicdistill.text import shorten
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,13 @@ T = TypeVar("T")
 Steps = Generator["StageView | Calls", Any, T]
 
 
-class Decider(Protocol):
+class SlotDecider(Protocol):
+    """Who chooses in a slot (agent/ld_slot.py): ``choose`` one view; ``update`` follows a new base version (a
+    student's retrieval index does; the teacher's program reads the runtime, which follows by itself)."""
+
     def choose(self, view: StageView) -> Choice: ...
+
+    def update(self, base: Any) -> Any: ...
 
 
 @dataclass
@@ -156,27 +162,6 @@ def drive(
         reply = choose(request) if isinstance(request, StageView) else call_many(list(request.requests))
 
 
-def run_stages(
-    runtime: FunctionRuntime,
-    state: dict[str, Any],
-    state_facts: dict[str, bool],
-    state_text: str,
-    decider: Decider,
-) -> tuple[Any, list[StageRecord]]:
-    """Run the base's stages; returns the last stage's result (None if a stage failed) and the stage records."""
-    return drive(stage_steps(runtime, state, state_facts, state_text), decider.choose, runtime.sandbox.call_many)
-
-
-class ProgramDecider:
-    """The teacher's usage program chooses: ``select_function(stage, facts)`` run in the sandbox."""
-
-    def __init__(self, runtime: FunctionRuntime):
-        self.runtime = runtime
-
-    def choose(self, view: StageView) -> Choice:
-        return Choice(self.runtime.program_choice(view.stage.name, view.facts))
-
-
 def _short(value: Any, limit: int = 100) -> str:
     """A result for a trace line: a dict shows its facts and the size of its lists, anything else short JSON."""
     if isinstance(value, dict):
@@ -188,7 +173,5 @@ def _short(value: Any, limit: int = 100) -> str:
             else f"{k}: {json.dumps(v)}"
             for k, v in value.items()
         ]
-        text = "{" + ", ".join(parts) + "}"
-        return text if len(text) <= limit else text[:limit] + "..."
-    text = json.dumps(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+        return shorten("{" + ", ".join(parts) + "}", limit)
+    return shorten(json.dumps(value), limit)

@@ -19,6 +19,7 @@ from logicdistill.agent.prompting import NONE, result_text
 from logicdistill.agent.stages import Choice, StageView
 from logicdistill.functionbase.guard import judge, rule_kinds, with_rule_facts
 from logicdistill.student.examples import SelectionExample
+from logicdistill.text import name_in_text
 
 
 class StudentDecider:
@@ -56,16 +57,18 @@ class StudentDecider:
     def choose(self, view: StageView) -> Choice:
         return choose_many([(self, view)])[0]
 
+    def update(self, base: Any) -> None:
+        """Follow a new base version: its new functions are retrievable at once."""
+        self.builder.update(base)
+
     def generate(self, example: SelectionExample) -> Choice:
         text, bits = self.student.generate_with_entropy(example, max_new_tokens=12)
-        return _choice(parse_generated(text, example.candidates), bits, example.candidates)
+        return _choice(name_in_text(text, example.candidates), bits, example.candidates)
 
 
-def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]], rows: int | None = None) -> list[Choice]:
-    """The choices of many deciders that share one student, each on its own view: one scoring call for all.
-
-    ``rows`` caps the prompts per forward pass (None: the student's default for its device).
-    """
+def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]]) -> list[Choice]:
+    """The choices of many deciders that share one student, each on its own view: one scoring call for all
+    (``student.rows`` prompts per forward pass: ``--rows``, else the device's default)."""
     if not pairs:
         return []
     _prefetch_queries(pairs)
@@ -80,7 +83,7 @@ def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]], rows: int | N
         student = pairs[selecting[0]][0].student
         if any(pairs[i][0].student is not student for i in selecting):
             raise ValueError("choose_many: every decider must share one student")
-        picks = student.select_batch([examples[i] for i in selecting], batch_size=rows)
+        picks = student.select_batch([examples[i] for i in selecting])
         for i, selection in zip(selecting, picks, strict=True):
             name, bits = _masked(selection, examples[i].candidates, options[i])
             choices[i] = _choice(name, bits, examples[i].candidates)
@@ -122,8 +125,3 @@ def _choice(name: str | None, bits: float | None, candidates: Sequence[str] = ()
     shown = tuple(c for c in candidates if c != NONE)
     return Choice(None if name in (None, NONE) else name, bits, shown, forced)
 
-
-def parse_generated(text: str, candidates: list[str]) -> str | None:
-    """The candidate a free-text answer names: the earliest mentioned (None when it names none)."""
-    found = [(text.find(c), -len(c), c) for c in candidates if c in text]
-    return min(found)[2] if found else None

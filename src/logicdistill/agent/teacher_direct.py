@@ -6,13 +6,13 @@ A reply that names no action falls back to the task's fallback action and counts
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from logicdistill.errors import UserError
 from logicdistill.llm.prompts import render_prompt
 from logicdistill.llm.spec import make_client, parse_teacher_spec
 from logicdistill.tasks.base import Policy, Task
+from logicdistill.text import name_in_text
 
 
 class TeacherDirectPolicy(Policy):
@@ -37,7 +37,7 @@ class TeacherDirectPolicy(Policy):
             state=self.task.describe(self.env),
             actions="\n".join(choices),
         )
-        name = parse_choice(self.client.chat([{"role": "user", "content": prompt}]), list(choices))
+        name = name_in_text(self.client.chat([{"role": "user", "content": prompt}]), list(choices))
         if name is None:
             self.invalid_calls += 1
             return self.task.fallback_action(self.env)
@@ -47,8 +47,3 @@ class TeacherDirectPolicy(Policy):
         return {"invalid_calls": float(self.invalid_calls)}
 
 
-def parse_choice(reply: str, names: list[str]) -> str | None:
-    """The longest action name that appears in the reply as a whole word (None if none does)."""
-    text = reply.strip().lower()
-    found = [n for n in names if re.search(rf"(?<![\w+]){re.escape(n.lower())}(?![\w+])", text)]
-    return max(found, key=len) if found else None

@@ -1,62 +1,49 @@
 """The ``teacher-program`` policy: the function base driven by the teacher's own usage program.
 
 LD's upper bound: the same stages, functions and sandbox as the student, but the teacher's
-``select_function(stage, facts)`` chooses at every stage. New rules are adopted through Eq. 6.
+``select_function(stage, facts)`` chooses at every stage (in the sandbox). New rules are adopted through
+Eq. 6. It plays through the same slots as ``ld``, so it plays in lockstep too: the program's answers for many
+episodes' stages go to the sandbox in one round trip.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from logicdistill.agent.ld_slot import LDSlot
+from logicdistill.agent.runtime import FunctionRuntime
 from logicdistill.agent.session import FunctionBaseSession
-from logicdistill.agent.stages import ProgramDecider, StageRecord, run_stages
-from logicdistill.tasks.base import Policy, Task
+from logicdistill.agent.slot_policy import SlotPolicy
+from logicdistill.agent.stages import Choice, StageView
 
 
-class TeacherProgramPolicy(Policy):
+class ProgramDecider:
+    """The teacher's usage program chooses: ``select_function(stage, facts)`` run in the sandbox."""
+
+    def __init__(self, runtime: FunctionRuntime):
+        self.runtime = runtime  # follows the session's base versions by itself
+
+    def choose(self, view: StageView) -> Choice:
+        return Choice(self.runtime.program_choice(view.stage.name, view.facts))
+
+    def update(self, base: Any) -> None:
+        pass
+
+
+class TeacherProgramPolicy(SlotPolicy):
     name = "teacher-program"
+    score = False  # the program is the decider: comparing it with itself would count nothing
 
-    def __init__(
-        self,
-        task: Task,
-        teacher: Any = "recorded",
-        base_root: str | None = None,
-        session: Any = None,
-        rule_teacher: Any = None,
-    ):
-        self.task = task
-        self.session = session or FunctionBaseSession(task, teacher, base_root, rule_teacher_spec=rule_teacher)
-        self.env: Any = None
-        self.failed_stages = 0
-        self.decisions = 0
-        self.last_records: list[StageRecord] = []
+    def make_decider(self, session: FunctionBaseSession) -> ProgramDecider:
+        return ProgramDecider(session.runtime)
 
-    def reset(self, env: Any, seed: int) -> None:
-        self.env = env
-        self.session.restart()
-
-    def act(self, observation: Any, info: dict[str, Any]) -> Any:
-        self.session.on_info(self.env, info)
-        runtime = self.session.runtime
-        state_facts = self.task.state_facts(self.env)
-        decider = ProgramDecider(runtime)
-        result, self.last_records = run_stages(runtime, self.task.state_json(self.env), state_facts, "", decider)
-        self.decisions += 1
-        if result is None:
-            self.failed_stages += 1
-            return self.task.fallback_action(self.env)
-        return self.task.action_from_result(result, self.env)
-
-    @property
-    def last_trace(self) -> str:
-        return "\n".join(r.line() for r in self.last_records)
+    def choose_many(self, requests: Sequence[tuple[LDSlot, StageView]]) -> list[Choice]:
+        asked = [
+            (slot.session.runtime, slot.session.runtime.program_request(v.stage.name, v.facts)) for slot, v in requests
+        ]
+        results = iter(self.call_many([q for _, q in asked if q is not None]))
+        return [Choice(runtime.program_answer(next(results)) if q is not None else None) for runtime, q in asked]
 
     def metrics(self) -> dict[str, float]:
-        adoptions = self.session.adoptions
-        out = {"failed_decisions": float(self.failed_stages)}
-        if adoptions:
-            out["adoption_s"] = sum(a.seconds for a in adoptions) / len(adoptions)
-        return out
-
-    def close(self) -> None:
-        self.session.close()
+        return {"invalid_calls": float(self.stats().invalid_calls)} | self.adoption_metrics()

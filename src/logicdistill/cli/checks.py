@@ -32,10 +32,6 @@ from logicdistill.extras import missing_ml_modules, ml_error
 SEED_MAX = 2**32 - 1
 EPISODES_MAX = 1_000_000
 RENDER_SUFFIXES = (".gif", ".png")
-# What the student and its retriever import (the [ml] extra). bm25s is left out: the BM25 retriever is
-# computed in-house and bm25s is only a test oracle, so a missing bm25s must not block a working student.
-# The built-in policies that load a student model (the LD policies other than teacher-program/-direct).
-STUDENT_POLICIES = frozenset({"ld", "ld-guard", "ld-untuned", "ld-generate", "student-direct", "student-kd"})
 DEBUG_ENV = "LOGICDISTILL_DEBUG"
 
 
@@ -153,9 +149,12 @@ def require_ml(what: str = "the student") -> None:
         raise ml_error(what, missing)
 
 
-def require_ml_for(policies: Iterable[str]) -> None:
-    """Before the first episode of a list like ``random,ld``: the student policies need the ml extra."""
-    students = [p for p in policies if p in STUDENT_POLICIES]
+def require_ml_for(task: Any, policies: Iterable[str]) -> None:
+    """Before the first episode of a list like ``random,ld``: the policies that load a student (their registry
+    entries say so) need the ml extra."""
+    from logicdistill.evaluation import policy_spec_for
+
+    students = [p for p in policies if policy_spec_for(task, p).loads_student]
     if students:
         require_ml(f"policy {students[0]!r} (a student)")
 

@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from logicdistill import compute
+from logicdistill import settings as settings_options
 from logicdistill.cli import checks
 from logicdistill.evaluation import evaluate, format_table, make_env, make_policy, play_episode, write_json
 from logicdistill.tasks import get_task
@@ -35,9 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPEC",
         help="who answers the emergency's new rule (Eq. 6): recorded (default), recorded:DIR or openai:MODEL[@URL]",
     )
-    compute.add_options(
-        p, "ld episodes played in lockstep in the evaluations (default 64 on a CPU, 256 on a GPU; 1: one after another)"
-    )
+    settings_options.add_options(p)
     p.set_defaults(func=run)
 
 
@@ -54,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     checks.require_ml("the demo's student")
     checks.check_output_dir(args.out, "--out")
     checks.check_env(task, {"scenario": args.scenario})
-    chosen = compute.from_args(args)
+    settings = settings_options.from_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -78,9 +76,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, seed=args.seed)
         run_dir = new_run_dir(task.name, args.seed)
         print(f"  distilling into {run_dir} with the shipped recipe (tens of minutes on a 2-core CPU)")
-        distill(
-            task, config, run_dir, device=compute.resolve_device(chosen.device), rows=args.batch, dtype=chosen.precision
-        )
+        distill(task, config, run_dir, settings=settings)
     else:
         run_dir = latest_run(task.name)
         if run_dir is None:
@@ -93,10 +89,10 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"== 3. pursuit vs the optimal evader, {args.episodes} episodes, paired seeds")
     results = []
-    ld = {"run": str(run_dir), **chosen.policy_options()}
+    ld = {"run": str(run_dir)}
     for name in BASELINES:
         options = ld if name == "ld" else {}
-        results.append(evaluate(task, name, args.episodes, args.seed, {}, options, batch=chosen.batch))
+        results.append(evaluate(task, name, args.episodes, args.seed, {}, options, settings=settings))
     print(format_table(results, reference="optimal"))
 
     rule_teacher = {"rule_teacher": args.rule_teacher} if args.rule_teacher else {}
@@ -109,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             args.seed,
             {"scenario": args.scenario},
             (ld if name == "ld" else {}) | rule_teacher,
-            batch=chosen.batch,
+            settings=settings,
         )
         for name in ("teacher-program", "ld")
     ]
@@ -123,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         for metric in ("capture_rate", "optimal_ratio", "selection_accuracy")
     ]
     gif = out / "ld_episode.gif"
-    policy = make_policy(task, "ld", **ld, **rule_teacher)
+    policy = make_policy(task, "ld", settings, **ld, **rule_teacher)
     env = make_env(task, {"scenario": args.scenario})
     frames = []
     try:

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from logicdistill import compute
+from logicdistill import settings as settings_options
 from logicdistill.cli import checks
 from logicdistill.distillation.forms import FORMS
 from logicdistill.tasks import get_task, task_names
@@ -85,7 +85,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=d.lr, help="learning rate of the first epoch")
     p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="each epoch's lr: the last one's x this")
     p.add_argument("--lora-r", type=int, default=d.lora_r)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument(
+        "--batch-size", type=int, default=d.batch_size, help="training examples per optimizer step (default 4)"
+    )
     p.add_argument(
         "--length-window",
         type=int,
@@ -106,26 +108,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(run.json metrics: heldout_probes; default 0: only before and after)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    compute.add_options(
+    settings_options.add_options(
         p,
-        "held-out prompts scored per forward pass (default: sized for the device)",
-        "precision the student trains in (default auto: fp32; bf16 training learned worse here)",
+        batch="old spelling of --rows here (distill plays no episodes in lockstep); prefer --rows",
+        dtype_help="precision the student trains in (default auto: fp32; bf16 training learned worse here)",
     )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from logicdistill.distillation.config import check_tasks
     from logicdistill.distillation.pipeline import DistillConfig, distill
     from logicdistill.errors import UserError
     from logicdistill.student.runs import UNIVERSAL, new_run_dir, run_from
 
     tasks = _tasks(args.task)
-    chosen = compute.from_args(args)
+    if args.batch is not None:  # the old spelling: held-out prompts per forward pass
+        print("note: distill --batch is the old spelling of --rows (prompts scored per forward pass)")
+        args.rows = args.rows or args.batch
+    settings = settings_options.from_args(args)
+    check_tasks(args.kind, [t.name for t in tasks])
     for task in tasks:
         if not task.stages:
             raise UserError(f"task {task.name!r} declares no stage layout to distil")
-    if len(tasks) > 1 and args.kind == "kd":
-        raise UserError("--kind kd distils one task at a time")
     for name in (
         "train_episodes",
         "heldout_episodes",
@@ -151,15 +156,14 @@ def run(args: argparse.Namespace) -> int:
         checks.check_output_dir(args.out, "--out")
     from logicdistill.student.parallel import ranks  # torch: only once the [ml] extra is known to be there
 
-    device = compute.resolve_device(chosen.device)
+    device = settings.resolved_device()
     # every option is named after its config field
     config = DistillConfig.from_dict(vars(args) | {"tasks": [t.name for t in tasks]})
     run_name = (tasks[0].name if len(tasks) == 1 else UNIVERSAL) + ("-kd" if args.kind == "kd" else "")
     # every process of `accelerate launch` must write into the first one's folder
     out = ranks(device).first_says(Path(args.out) if args.out else new_run_dir(run_name, args.seed))
     print(f"run folder: {out} (rerun with --out {out} to resume)")
-    options = {"device": device, "rows": args.batch, "dtype": chosen.precision}
-    m = distill(tasks, config, out, progress=not args.quiet, **options).metrics
+    m = distill(tasks, config, out, progress=not args.quiet, settings=settings).metrics
     print(
         f"held-out selection accuracy: {m['heldout_accuracy']:.3f} (before tuning {m['heldout_accuracy_before']:.3f})"
     )

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from logicdistill import compute
+from logicdistill import settings as settings_options
 from logicdistill.cli import checks
 from logicdistill.errors import UserError
 from logicdistill.evaluation import (
@@ -16,6 +16,7 @@ from logicdistill.evaluation import (
     make_env,
     make_policy,
     play_episode,
+    policy_spec_for,
     write_json,
 )
 from logicdistill.tasks import Task, get_task, task_names
@@ -32,16 +33,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", metavar="FILE", help="write the results object (a list for several policies)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    compute.add_options(
-        p,
-        "episodes played in lockstep, each stage of all of them scored in one forward pass (ld policies; "
-        "same choices as one after another; default 64 on a CPU, 256 on a GPU)",
-    )
+    settings_options.add_options(p)
     p.set_defaults(func=run_eval)
 
-    q = subparsers.add_parser("play", help="play one episode and print it turn by turn")
+    q = subparsers.add_parser(
+        "play", help="play one episode and print it turn by turn (LD policies: every stage's candidates and choice)"
+    )
     _common(q)
-    compute.add_options(q, "accepted for symmetry with eval (play plays one episode)")
+    settings_options.add_options(q, batch="has no effect here: play plays one episode (kept for scripts; see eval)")
     q.add_argument(
         "--render", metavar="FILE", help="write the episode as an animation (.gif or .png) where the task draws one"
     )
@@ -50,9 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", required=True, help=f"one of: {', '.join(task_names())}")
-    p.add_argument(
-        "--policy", default="optimal", help="policy name; eval takes several, comma-separated (default optimal)"
-    )
+    p.add_argument("--policy", default="optimal", help=_policy_help())
     p.add_argument(
         "--seed", type=checks.seed_type, default=0, help="base seed in 0..2**32-1; episode i uses seed+i (default 0)"
     )
@@ -67,6 +64,16 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_teacher_options(p)
     p.add_argument("--run", help="ld / student-kd: a distilled run folder (default: the latest, else the shipped one)")
     p.set_defaults(task_options=True)
+
+
+def _policy_help() -> str:
+    import logicdistill.agent.policies  # noqa: F401 - registers the built-in policies
+    from logicdistill.agent.registry import names, registered
+
+    return (
+        "policy name; eval takes several, comma-separated (default optimal). Every task has its own (optimal, ...; "
+        f"see `logicdistill tasks`); tasks with stages also: {', '.join(names(registered()))}"
+    )
 
 
 def add_teacher_options(p: argparse.ArgumentParser) -> None:
@@ -119,7 +126,7 @@ def run_eval(args: argparse.Namespace) -> int:
     _preflight(task, policies, kwargs, args, args.episodes)
     if args.json:
         checks.check_output_file(args.json, "--json")
-    chosen = compute.from_args(args)
+    settings = settings_options.from_args(args)
     results = [
         evaluate(
             task,
@@ -127,9 +134,9 @@ def run_eval(args: argparse.Namespace) -> int:
             args.episodes,
             args.seed,
             kwargs,
-            _policy_options(name, args, chosen),
+            _policy_options(task, name, args),
             progress=not args.quiet,
-            batch=chosen.batch,
+            settings=settings,
         )
         for name in policies
     ]
@@ -147,7 +154,11 @@ def run_play(args: argparse.Namespace) -> int:
     _preflight(task, [args.policy], env_kwargs(task, args), args, 1)
     if args.render:
         checks.check_render(task, args.render)
-    policy = make_policy(task, args.policy, **_policy_options(args.policy, args, compute.from_args(args)))
+    if args.batch is not None:
+        print("note: --batch has no effect on play (one episode); eval plays episodes in lockstep")
+    policy = make_policy(
+        task, args.policy, settings_options.from_args(args), **_policy_options(task, args.policy, args)
+    )
     env = make_env(task, env_kwargs(task, args))
     frames = []
 
@@ -177,16 +188,15 @@ def run_play(args: argparse.Namespace) -> int:
 def _preflight(task: Any, policies: list[str], kwargs: dict[str, Any], args: argparse.Namespace, episodes: int) -> None:
     """Everything that can be checked before a policy is built or an episode played."""
     checks.check_seeds(args.seed, episodes)
-    checks.require_ml_for(policies)
+    checks.require_ml_for(task, policies)
     checks.check_run_dir(args.run)
     checks.check_env(task, kwargs)
 
 
-def _policy_options(name: str, args: argparse.Namespace, chosen: compute.Compute) -> dict[str, Any]:
-    from logicdistill.agent.policies import policy_options
-
+def _policy_options(task: Task, name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The command-line options that policy ``name`` takes (its registry entry lists them)."""
     given = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
-    return policy_options(name, given | chosen.policy_options())
+    return policy_spec_for(task, name).take(given)
 
 
 def _action_text(action: Any) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from logicdistill import plugins
+from logicdistill.agent.registry import names
 from logicdistill.errors import UserError
-from logicdistill.evaluation import policy_factories
+from logicdistill.evaluation import policy_specs
 from logicdistill.tasks import get_task, task_names
 
 
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         print(f"{name}: {task.description}")
         print(f"  environment: {task.env_id}")
-        print(f"  policies: {', '.join(sorted(policy_factories(task)))}")
+        print(f"  policies: {', '.join(names(policy_specs(task).values()))}")
         for option, meaning in task.env_options().items():
             print(f"  option --{option.replace('_', '-')}: {meaning}")
         if task.stages:

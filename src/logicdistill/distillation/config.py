@@ -46,3 +46,13 @@ class DistillConfig:
         """A config from a run.json ``config`` or the command's options (keys it does not know are ignored)."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def check_tasks(kind: str, tasks: list[str]) -> None:
+    """What distils at all: one or more distinct tasks, and ``kd`` (action imitation) one task at a time."""
+    from logicdistill.errors import UserError
+
+    if not tasks or len(set(tasks)) != len(tasks):
+        raise UserError(f"distill needs one or more distinct tasks, got {tasks}")
+    if kind == "kd" and len(tasks) > 1:
+        raise UserError("--kind kd distils one task at a time")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from logicdistill.agent.prompting import facts_text, stage_example
-from logicdistill.distillation.draft import Draft, Problem
+from logicdistill.agent.prompting import facts_text, stage_example, stage_label
+from logicdistill.distillation.draft import MadeUpBase, Problem
 from logicdistill.distillation.forms import FORMS
 from logicdistill.distillation.vocab import VOCABULARIES, Vocabulary
 from logicdistill.student.examples import SelectionExample
@@ -66,7 +66,7 @@ class Curriculum:
         return [render(p, rng) for p in problems]
 
     def _problem(self, rng: np.random.Generator, vocab: Vocabulary, form: str) -> Problem:
-        d = Draft(rng, vocab)
+        d = MadeUpBase(rng, vocab)
         deciding = FORMS[form](d)
         noise = {d.fact(): d.coin() for _ in range(int(rng.integers(0, self.noise_facts + 1)))}
         stated = {k: v for k, v in deciding.items() if v or not k.endswith("_in_force") or d.coin(0.4)}
@@ -100,7 +100,7 @@ def render(problem: Problem, rng: np.random.Generator) -> SelectionExample:
     results = [(problem.earlier_stage, facts_text(problem.result_facts))] if problem.result_facts else []
     example = stage_example(
         problem.summary,
-        f"{problem.stage}: {problem.produces}",
+        stage_label(problem.stage, problem.produces),
         [(n, problem.manuals[n]) for n in names],
         problem.state_text,
         problem.state_facts,

@@ -1,6 +1,6 @@
 """A made-up function base being written for one curriculum example, and the labelled problem it becomes.
 
-A :class:`Draft` hands out names that say nothing (one vocabulary, never twice), adds functions with a
+A :class:`MadeUpBase` hands out names that say nothing (one vocabulary, never twice), adds functions with a
 :class:`Condition` and a "use when" written from it, and finally *settles* the facts: it lists every yes/no
 assignment of the facts the conditions name, labels each with the evaluator, and draws a label first, then an
 assignment with that label. So every branch of a form is drawn as often as any other (a rare branch, such as
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from logicdistill.distillation.conditions import Ambiguous, Condition, gold
-from logicdistill.distillation.phrasing import use_when
+from logicdistill.distillation.phrasing import phrase_condition
 from logicdistill.distillation.vocab import Vocabulary
 
 Facts = dict[str, bool]
@@ -47,7 +47,7 @@ class Problem:
         return gold(self.conditions, self.stage, self.facts)
 
 
-class Draft:
+class MadeUpBase:
     def __init__(self, rng: np.random.Generator, vocab: Vocabulary):
         self.rng, self.vocab = rng, vocab
         self.used: set[str] = set()
@@ -90,7 +90,7 @@ class Draft:
         condition = Condition(tuple(literals), stage, rank)
         named = True if stage != self.stage else self.name_stage  # another stage's function always says so
         self.conditions[name] = condition
-        self.manuals[name] = use_when(self.rng, condition, lead, tail, stage_named=named)
+        self.manuals[name] = phrase_condition(self.rng, condition, lead, tail, stage_named=named)
         return name
 
     def settle(

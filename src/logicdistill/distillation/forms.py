@@ -1,6 +1,6 @@
 """The condition forms of the curriculum: each writes a made-up base that exercises one way manuals decide.
 
-Every function here returns the facts it settled on (``Draft.settle``: the label comes from the evaluator).
+Every function here returns the facts it settled on (``MadeUpBase.settle``: the label comes from the evaluator).
 The forms are those a teacher's manuals use, and those a small student was measured to get wrong (it
 ignored "a: no" in a rule function's manual, and picked a plain function over the rule in force).
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from logicdistill.distillation.draft import Draft, Facts
+from logicdistill.distillation.draft import Facts, MadeUpBase
 from logicdistill.distillation.phrasing import whether_or_not
 
 ORDINALS = ("first", "second", "third", "fourth")
 
 
-def single(d: Draft) -> Facts:
+def single(d: MadeUpBase) -> Facts:
     """``a: yes`` / ``a: no`` (maybe beside a function on a fact that is no)."""
     a = d.fact()
     d.add([(a, True)])
@@ -27,7 +27,7 @@ def single(d: Draft) -> Facts:
     return d.settle([a])[0]
 
 
-def negation(d: Draft) -> Facts:
+def negation(d: MadeUpBase) -> Facts:
     """``when a: no`` in its spellings; mostly the trap: a rule's function needs ``a: no`` and a is yes."""
     a, b = d.fact(), d.fact()
     if d.coin(0.65):
@@ -43,7 +43,7 @@ def negation(d: Draft) -> Facts:
     return d.settle([a, b])[0]
 
 
-def conjunction(d: Draft) -> Facts:
+def conjunction(d: MadeUpBase) -> Facts:
     """``a: yes and b: no`` beside its near misses; sometimes three literals."""
     a, b = d.fact(), d.fact()
     facts = [a, b]
@@ -59,7 +59,7 @@ def conjunction(d: Draft) -> Facts:
     return d.settle(facts)[0]
 
 
-def chain(d: Draft) -> Facts:
+def chain(d: MadeUpBase) -> Facts:
     """A priority order: the first check that fits wins, several may fit; maybe a last resort."""
     facts = [d.fact() for _ in range(int(d.rng.integers(2, 4)))]
     style = int(d.rng.integers(3))
@@ -73,7 +73,7 @@ def chain(d: Draft) -> Facts:
     return d.settle(facts)[0]
 
 
-def override(d: Draft) -> Facts:
+def override(d: MadeUpBase) -> Facts:
     """A function that takes precedence "whatever a says" over plain functions on a."""
     a, b, o = d.fact(), d.fact(), d.fact()
     d.add([(a, True)])
@@ -84,7 +84,7 @@ def override(d: Draft) -> Facts:
     return d.settle([a, b, o])[0]
 
 
-def exclusive(d: Draft) -> Facts:
+def exclusive(d: MadeUpBase) -> Facts:
     """Exactly one of the alternatives is yes; the last may be written as "the others: no"."""
     alts = [d.fact() for _ in range(int(d.rng.integers(3, 5)))]
     note = f"exactly one of {', '.join(alts)} is yes"
@@ -97,7 +97,7 @@ def exclusive(d: Draft) -> Facts:
     return d.settle(alts, keep=lambda f: sum(f.values()) == 1)[0]
 
 
-def rule_in_force(d: Draft) -> Facts:
+def rule_in_force(d: MadeUpBase) -> Facts:
     """A new rule's function (``<kind>_in_force: yes``, maybe with more literals) beats the plain ones, which may
     be one function "unless a rule in force replaces it" (a move list) or a split over facts."""
     rule = d.rule()
@@ -122,13 +122,13 @@ def rule_in_force(d: Draft) -> Facts:
     return d.settle(facts)[0]
 
 
-def earlier_result(d: Draft) -> Facts:
+def earlier_result(d: MadeUpBase) -> Facts:
     """The deciding facts are an earlier stage's result, not the state's."""
     d.in_results = True
     return (conjunction if d.coin() else single)(d)
 
 
-def multi_stage(d: Draft) -> Facts:
+def multi_stage(d: MadeUpBase) -> Facts:
     """Functions of other stages with the same conditions: only this stage's may be called."""
     d.name_stage = True
     a = d.fact()
@@ -140,7 +140,7 @@ def multi_stage(d: Draft) -> Facts:
     return d.settle([a])[0]
 
 
-def distractor(d: Draft) -> Facts:
+def distractor(d: MadeUpBase) -> Facts:
     """Functions of another task among the candidates: its stage, or facts this state never states."""
     a = d.fact()
     d.add([(a, True)])
@@ -153,7 +153,7 @@ def distractor(d: Draft) -> Facts:
     return d.settle([a])[0]
 
 
-def no_fit(d: Draft) -> Facts:
+def no_fit(d: MadeUpBase) -> Facts:
     """No candidate fits: the answer is ``none``."""
     a, b = d.fact(), d.fact()
     d.add([(a, True)])
@@ -163,7 +163,7 @@ def no_fit(d: Draft) -> Facts:
     return d.settle([a, b], fit=False)[0]
 
 
-FORMS: dict[str, Callable[[Draft], Facts]] = {
+FORMS: dict[str, Callable[[MadeUpBase], Facts]] = {
     f.__name__: f
     for f in (
         single,

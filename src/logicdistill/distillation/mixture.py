@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from logicdistill.agent.candidates import CandidateBuilder
-from logicdistill.agent.prompting import facts_text, manual_line
+from logicdistill.agent.prompting import manual_line, state_block
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.teacher_program import TeacherProgramPolicy
 from logicdistill.distillation.config import DistillConfig
@@ -151,10 +151,10 @@ def teacher_labels(
     labelled, agree, asked = [], 0, 0
     bar = tqdm(traces, desc="teacher labels", unit="req", disable=not (progress and teacher.asks_labels), leave=False)
     for trace in bar:
-        names = [n for n in sorted(builder.active) if trace.stage in builder.functions[n].manual.stages]
+        names = builder.allowed(builder.stage_of(trace.stage))
         manuals = [(n, manual_line(builder.functions[n])) for n in names]
         previous = trace.results[-1][1] if trace.results else ""
-        state = f"{trace.state_text}\nFacts: {facts_text(trace.state_facts)}"
+        state = state_block(trace.state_text, trace.state_facts)
         label = teacher.label_selection(task, trace.stage, manuals, state, previous)
         if label is None:
             labelled.append(trace)

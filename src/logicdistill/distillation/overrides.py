@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from logicdistill.agent.candidates import CandidateBuilder
-from logicdistill.agent.prompting import manual_line, parse_facts, stage_example
+from logicdistill.agent.prompting import manual_line, parse_facts, stage_example, stage_label, use_when
 from logicdistill.distillation.dataset import retrieved_with_gold
 from logicdistill.distillation.traces import StageTrace
 from logicdistill.student.examples import SelectionExample
@@ -100,12 +100,12 @@ def _one(builder: CandidateBuilder, trace: StageTrace, rng: np.random.Generator)
             drop = [i for i, (n, _) in enumerate(candidates) if n != trace.gold]
             candidates.pop(int(rng.choice(drop)))
         when = f"Stage {stage.name}, when " + override.when.format(r=rule, a=a, b=b)
-        candidates.append((name, f"Use when: {when}"))
+        candidates.append((name, use_when(when)))
     order = rng.permutation(len(candidates))
     candidates = [candidates[i] for i in order]
     return stage_example(
         builder.summary,
-        f"{stage.name}: {stage.produces}",
+        stage_label(stage.name, stage.produces),
         candidates,
         trace.state_text,
         facts,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from logicdistill.agent.prompting import use_when
 from logicdistill.distillation.conditions import Condition
 
 GLOSSES = ("(see the facts)", "(as the facts state it)", "(as stated)", "")
@@ -37,7 +38,7 @@ def conjunction(rng: np.random.Generator, literals: Sequence[tuple[str, bool]]) 
     return joiner.join(literal(rng, f, v) for f, v in literals)
 
 
-def use_when(
+def phrase_condition(
     rng: np.random.Generator,
     condition: Condition,
     lead: str = "",
@@ -60,7 +61,7 @@ def use_when(
     if condition.stage is not None and named:
         when = "" if body.startswith(("only if", "if ", "when ")) or not condition.literals else "when "
         body = _one(rng, (f"Stage {condition.stage}, {when}", f"At stage {condition.stage}, {when}")) + body
-    return f"Use when: {lead}{body}."
+    return use_when(f"{lead}{body}.")
 
 
 def whether_or_not(rng: np.random.Generator, facts: Sequence[str]) -> str:

@@ -16,12 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from logicdistill.distillation.config import DistillConfig
+from logicdistill.distillation.config import DistillConfig, check_tasks
 from logicdistill.distillation.curriculum import Curriculum
 from logicdistill.distillation.heldout import by_form, by_group, hits, mean
 from logicdistill.distillation.mixture import OVERRIDE_GROUP, TaskShare, say, task_share
 from logicdistill.errors import UserError
 from logicdistill.functionbase.fingerprint import base_fingerprint
+from logicdistill.settings import Settings
 from logicdistill.student.runs import DistilledStudent, run_from
 from logicdistill.tasks.base import Task
 
@@ -36,17 +37,14 @@ def distill(
     student: Any = None,
     teacher: Any = None,
     base_root: Path | None = None,
-    device: str = "cpu",
-    rows: int | None = None,
-    dtype: str = "auto",
+    settings: Settings | None = None,
 ) -> DistilledStudent:
     """Run the whole distillation into ``out_dir``; returns the run record (also written as run.json).
 
     ``task`` is one task or several (one adapter for all). ``student``, ``teacher`` and ``base_root`` override
-    the config's student and teacher (tests use a tiny student and a recorded teacher of their own). ``device``
-    is where the student trains (in fp32 unless ``dtype`` asks for bf16), ``rows`` the held-out prompts scored
-    per forward pass (default: the student's, sized for its device)."""
-    from logicdistill.compute import Compute
+    the config's student and teacher (tests use a tiny student and a recorded teacher of their own).
+    ``settings``: where the student trains (in fp32 unless its precision is bf16) and how many held-out prompts
+    it scores per forward pass (``rows_per_pass``; default: sized for the device)."""
     from logicdistill.student.loading import load_student
     from logicdistill.student.parallel import local_device, ranks
     from logicdistill.student.training import TrainConfig, examples_digest, load_adapter, train_lora
@@ -54,16 +52,15 @@ def distill(
     start = time.perf_counter()
     tasks = [task] if isinstance(task, Task) else list(task)
     names = [t.name for t in tasks]
-    if not tasks or len(set(names)) != len(names):
-        raise UserError(f"distill needs one or more distinct tasks, got {names}")
-    if config.kind == "kd" and len(tasks) > 1:
-        raise UserError("--kind kd distils one task at a time")
+    check_tasks(config.kind, names)
     config = dataclasses.replace(config, tasks=names)
     origin = run_from(config.from_run) if config.from_run else None
     if origin is not None and student is None and origin.student != config.student:
         raise UserError(f"--from {config.from_run} was distilled on student {origin.student!r}: pass --student too")
     # Under `accelerate launch` every process runs all of this (seeded: the same traces and examples) and
     # shares the training steps; only the first one writes (student/parallel.py).
+    settings = settings or Settings(device="cpu")
+    device = settings.resolved_device()
     job = ranks(device)
     device = local_device(device)
     progress = progress and job.main
@@ -84,9 +81,9 @@ def distill(
     hashes = {k: v for s in shares for k, v in s.hashes.items()}
     hashes["examples"] = examples_digest(examples)
 
-    student = student or load_student(config.student, device, Compute(device, precision=dtype).train_dtype)
-    if rows is not None:
-        student.rows = rows
+    student = student or load_student(config.student, device, settings.train_dtype)
+    if settings.rows_per_pass is not None:
+        student.set_rows(settings.rows_per_pass)
     weights_hash = student.weights_hash()
     if origin is not None:  # "before" is the adapter training starts from
         load_adapter(student, origin.adapter_dir)
@@ -94,16 +91,7 @@ def distill(
     before = hits(student, heldout)
     before_plain = mean([h for h, keep in zip(before, plain, strict=True) if keep])
     say(progress, f"held-out accuracy before tuning: {before_plain:.3f}; training on {len(examples)} examples")
-    train_config = TrainConfig(
-        seed=config.seed,
-        epochs=config.epochs,
-        lr=config.lr,
-        lr_decay=config.lr_decay,
-        lora_r=config.lora_r,
-        lora_alpha=2 * config.lora_r,
-        batch_size=config.batch_size,
-        length_window=config.length_window,
-    )
+    train_config = TrainConfig.of(config)
     result = train_lora(
         student,
         examples,

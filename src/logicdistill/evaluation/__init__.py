@@ -8,13 +8,15 @@ from logicdistill.evaluation.runner import (
     make_env,
     make_policy,
     play_episode,
-    policy_factories,
+    policy_spec_for,
+    policy_specs,
 )
 
 __all__ = [
     "EvalResult",
     "check_policy_name",
-    "policy_factories",
+    "policy_spec_for",
+    "policy_specs",
     "evaluate",
     "format_table",
     "make_env",

@@ -9,8 +9,8 @@ in flight, collects their pending requests each round and answers them together:
 
 - all stage views through ``policy.choose_many``: their retrieval queries embedded in one call, their
   prompts scored by one ``Student.select_batch`` (grouped by stage prompt, the prefix KV computed once;
-  one forward pass per ``Student.rows`` prompts: 8 on a CPU, where 32 rows at once measured ~12% dearer
-  per row in fp32 as the activations leave the cache; 256 on a GPU);
+  one forward pass per ``Student.rows`` prompts: ``--rows``, else the device's default in
+  settings.DEVICE_DEFAULTS);
 - all sandbox calls in one ``Sandbox.call_many`` round trip.
 
 Generators rather than threads: no locks, no barrier to size, and the order of everything that touches
@@ -39,12 +39,6 @@ from logicdistill.tasks.base import EpisodeRecord, Task
 StepHook = Callable[[int, Any, Any, float, dict[str, Any]], None]
 
 
-class Agent(Protocol):
-    """What an episode needs of its player: a Policy (``act``) or a policy slot (``act_steps``)."""
-
-    def reset(self, env: Any, seed: int) -> None: ...
-
-
 class LockstepPolicy(Protocol):
     """A policy that can play several episodes side by side (the LD policies): ``slots`` gives n players
     (each with ``reset`` and ``act_steps``), ``choose_many`` answers their stage views together and
@@ -55,10 +49,6 @@ class LockstepPolicy(Protocol):
     def choose_many(self, requests: Sequence[tuple[Any, StageView]]) -> list[Choice]: ...
 
     def call_many(self, requests: Sequence[CallRequest]) -> list[CallResult]: ...
-
-
-def supports_lockstep(policy: Any) -> bool:
-    return all(callable(getattr(policy, name, None)) for name in ("slots", "choose_many", "call_many"))
 
 
 def act_steps(agent: Any, observation: Any, info: dict[str, Any]) -> Steps[Any]:

@@ -9,11 +9,14 @@ from typing import Any
 import gymnasium as gym
 from tqdm import tqdm
 
+from logicdistill.agent.registry import PolicySpec, registered, task_policy
+from logicdistill.agent.registry import names as registry_names
 from logicdistill.agent.stages import drive
 from logicdistill.errors import UserError
-from logicdistill.evaluation.lockstep import StepHook, episode_steps, play_lockstep, supports_lockstep
+from logicdistill.evaluation.lockstep import StepHook, episode_steps, play_lockstep
 from logicdistill.extras import ML_MODULES, ml_error
-from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Task
+from logicdistill.settings import Settings
+from logicdistill.tasks.base import EpisodeRecord, Policy, Task
 
 
 @dataclass
@@ -28,24 +31,38 @@ class EvalResult:
     records: list[EpisodeRecord] = field(default_factory=list, repr=False)
 
 
-def policy_factories(task: Task) -> dict[str, PolicyFactory]:
-    """The task's own policies plus the LD policies when the task declares a stage layout."""
-    from logicdistill.agent.policies import LD_POLICIES
+def policy_specs(task: Task) -> dict[str, PolicySpec]:
+    """The task's own policies, then the registry's (agent/registry.py; those that need a stage layout only
+    when the task declares one), by name; a prefix entry is listed under its prefix (``remote:``)."""
+    import logicdistill.agent.policies  # noqa: F401 - registers the built-in policies
 
-    return task.policies() | (LD_POLICIES if task.stages else {})
+    own = {name: task_policy(name, factory) for name, factory in task.policies().items()}
+    return own | {s.name: s for s in registered(has_stages=bool(task.stages))}
+
+
+def policy_spec_for(task: Task, name: str) -> PolicySpec:
+    """The entry that builds policy ``name`` for ``task`` (a prefix entry for ``remote:URL``), or a UserError
+    naming the choices."""
+    specs = policy_specs(task)
+    spec = specs.get(name) or next((s for s in specs.values() if s.is_prefix and s.matches(name)), None)
+    if spec is None:
+        choices = ", ".join(sorted(registry_names(specs.values())))
+        raise UserError(f"unknown policy {name!r} for task {task.name!r}: choose one of {choices}")
+    return spec
 
 
 def check_policy_name(task: Task, name: str) -> None:
-    factories = policy_factories(task)
-    if name not in factories:
-        raise UserError(f"unknown policy {name!r} for task {task.name!r}: choose one of {', '.join(sorted(factories))}")
+    policy_spec_for(task, name)
 
 
-def make_policy(task: Task, name: str, **options: Any) -> Policy:
-    """The task's policy called ``name``, or a UserError naming the choices."""
-    check_policy_name(task, name)
+def make_policy(task: Task, name: str, settings: Settings | None = None, **options: Any) -> Policy:
+    """The task's policy called ``name`` under ``settings``, or a UserError naming the choices. ``options`` go to
+    the policy as they are (the CLI passes only those its entry takes: ``PolicySpec.take``)."""
+    spec = policy_spec_for(task, name)
+    if spec.is_prefix:
+        options = {"target": name[len(spec.name) :]} | options
     try:
-        policy = policy_factories(task)[name](task, **options)
+        policy = spec.factory(task, settings=settings or Settings(), **options)
     except ModuleNotFoundError as err:
         # A student policy without the [ml] extra: say how to install it. Other missing modules are bugs.
         if (err.name or "").split(".")[0] not in ML_MODULES:
@@ -86,27 +103,28 @@ def evaluate(
     env_kwargs: dict[str, Any] | None = None,
     policy_kwargs: dict[str, Any] | None = None,
     progress: bool = True,
-    batch: int | None = None,
+    settings: Settings | None = None,
 ) -> EvalResult:
     """Play ``episodes`` episodes and aggregate them (plus the policy's own metrics, if it keeps any).
 
-    ``batch`` > 1 plays that many episodes in lockstep when the policy can (the LD policies; lockstep.py),
-    with the same choices; other policies play one episode after another whatever ``batch`` says. None: the
-    policy's own ``lockstep_batch`` (measured for its device), else 1.
+    A policy whose registry entry plays in lockstep plays ``settings.episodes_at_once`` episodes side by side
+    (lockstep.py; None: the default of the device its student runs on), with the same choices as one after
+    another; other policies play one episode after another.
     """
     if episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {episodes}")
-    if batch is not None and batch < 1:
-        raise UserError(f"--batch must be at least 1, got {batch}")
+    settings = settings or Settings()
+    spec = policy_spec_for(task, policy_name)
     env = make_env(task, env_kwargs or {})
-    policy = make_policy(task, policy_name, **(policy_kwargs or {}))
-    batch = batch or int(getattr(policy, "lockstep_batch", 1))
+    policy = make_policy(task, policy_name, settings, **(policy_kwargs or {}))
+    student = getattr(policy, "student", None)
+    batch = settings.episodes_for(str(getattr(student, "device", "cpu"))) if spec.lockstep else 1
     start = time.perf_counter()
     envs = [env]
     bar = tqdm(total=episodes, desc=f"{task.name}/{policy_name}", unit="ep", disable=not progress, leave=False)
     try:
         seeds = [seed + i for i in range(episodes)]
-        if batch > 1 and supports_lockstep(policy):
+        if batch > 1:
             envs += [make_env(task, env_kwargs or {}) for _ in range(min(batch, episodes) - 1)]
             records = play_lockstep(task, envs, policy, seeds, on_episode=lambda _: bar.update(1))
         else:

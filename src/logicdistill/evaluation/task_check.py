@@ -175,7 +175,7 @@ def _play_problems(task: Task, policy: str, seed: int, episodes: int, options: d
         result = evaluate(task, policy, episodes, seed, {}, options, progress=False)
     except Exception as err:
         return [f"policy {policy}: an episode failed: {one_line(err)}"]
-    failed = result.metrics.get("failed_decisions", 0)
+    failed = result.metrics.get("invalid_calls", 0)
     if failed:
         return [f"policy {policy}: the usage program failed to produce an action at {failed:.0f} decisions"]
     return []

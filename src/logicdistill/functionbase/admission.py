@@ -16,6 +16,7 @@ from typing import Any
 
 from logicdistill.functionbase.function import Function
 from logicdistill.tasks.base import Caller, TaskCheck, results_equal  # noqa: F401 - Caller: re-exported
+from logicdistill.text import shorten
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,5 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower())) - {"the", "a", "an", "of", "to", "is", "and", "or", "when"}
 
 
-def _short(value: Any, limit: int = 120) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+def _short(value: Any) -> str:
+    return shorten(json.dumps(value), 120)

@@ -34,7 +34,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from logicdistill.errors import FormatError, UserError
-from logicdistill.files import write_atomic  # re-exported: other modules import it from here
+from logicdistill.files import write_atomic
 from logicdistill.functionbase.function import Function, function_from_dict
 from logicdistill.tasks.base import Stage
 

@@ -31,7 +31,7 @@ class FastCopy:
     model: Any
     dtype: torch.dtype
     prefixes: OrderedDict = field(default_factory=OrderedDict)
-    rows: int = 0
+    rows_scored: int = 0  # prompts this copy scored (a counter; rows per pass are Student.rows)
     checked: int = 0
 
     @property
@@ -55,28 +55,12 @@ def close_call(log_probs: torch.Tensor, margin: float = CHECK_MARGIN) -> bool:
     return bool(top[0] - top[1] < margin)
 
 
-def fast_dtype(device: str, precision: str) -> torch.dtype:
-    """The fast copy's precision: as asked (``fp32``/``bf16``); ``auto`` is bf16 on CUDA and on a CPU that
-    multiplies bf16 natively (AMX or AVX512-BF16), else fp32 (emulated bf16 is slower than fp32)."""
-    if precision == "fp32":
-        return torch.float32
-    if precision == "bf16" or device == "cuda":
-        return torch.bfloat16
-    return torch.bfloat16 if cpu_has_bf16() else torch.float32
-
-
-def cpu_has_bf16() -> bool:
-    """Whether this CPU multiplies bf16 matrices in hardware (the probes are private to torch: absent means no)."""
-    cpu = getattr(torch, "cpu", None)
-    probes = [getattr(cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
-    try:
-        return any(bool(probe()) for probe in probes if callable(probe))
-    except Exception:  # a probe that fails says nothing; fp32 is always right
-        return False
-
-
 def describe(fast: FastCopy | None) -> dict[str, Any]:
     """What the fast path did, for reports: precision, rows scored, rows checked in fp32."""
     if fast is None:
         return {"fast_scoring": "off"}
-    return {"fast_scoring": str(fast.dtype).removeprefix("torch."), "rows": fast.rows, "checked": fast.checked}
+    return {
+        "fast_scoring": str(fast.dtype).removeprefix("torch."),
+        "rows_scored": fast.rows_scored,
+        "checked": fast.checked,
+    }

@@ -17,13 +17,10 @@ from pathlib import Path
 
 import torch
 
+from ..settings import default_rows
 from .examples import CandidateTrie, ChatFormat, SelectionExample, candidate_token_ids, prompt_ids, varying_ids
 from .fast import FastCopy, close_call, folded_copy
 from .scoring import PrefixKV, Selection, candidate_log_probs, compute_prefix_kv, greedy_generate, to_selection
-
-CPU_ROWS = 8
-CPU_BF16_ROWS = 64  # AMX wants tall matrices: 64 rows per pass 10.1 vs 8 rows 8.6 decisions/s (pursuit, lockstep 64)
-GPU_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -55,10 +52,8 @@ class Student:
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.pad_id = int(pad if pad is not None else 0)
         self.prefix_cache_size = prefix_cache_size
-        # Prompts per forward pass: on a CPU past a few hundred tokens the activations leave the cache and a
-        # row gets no cheaper (fp32, pursuit prompts: 8 and 16 rows alike, 32 rows ~12% dearer per row; 8 is
-        # also what distill's held-out scoring always used); a GPU wants them all at once.
-        self.rows = rows or (CPU_ROWS if str(device) == "cpu" else GPU_ROWS)
+        # Prompts per forward pass (--rows): the device's default from settings.DEVICE_DEFAULTS unless set.
+        self.rows = rows or default_rows(device)
         self._rows_given = rows is not None
         self.adapter_dir: Path | None = None  # the LoRA adapter folder load_adapter attached, if any
         self._prefixes: OrderedDict[str, PrefixKV | None] = OrderedDict()
@@ -117,7 +112,7 @@ class Student:
                 scores = self._score(self.model, self._prefixes, members, *group)
             else:
                 scores = self._score(fast.model, fast.prefixes, members, *group)
-                fast.rows += len(members)
+                fast.rows_scored += len(members)
                 again = [i for i in members if fast.needs_check and close_call(scores[i])]
                 if again:
                     fast.checked += len(again)
@@ -171,8 +166,12 @@ class Student:
         (``clear_cache``); training never uses it (it selects with the student while ``model.training``)."""
         self.fast_dtype = dtype
         self._fast = None
-        if not self._rows_given and str(self.device) == "cpu":
-            self.rows = CPU_BF16_ROWS if dtype == torch.bfloat16 else CPU_ROWS
+        if not self._rows_given:
+            self.rows = default_rows(self.device, dtype)
+
+    def set_rows(self, rows: int) -> None:
+        """Score ``rows`` prompts per forward pass from now on, whatever the precision (``--rows``)."""
+        self.rows, self._rows_given = rows, True
 
     @property
     def fast(self) -> FastCopy | None:

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,7 +46,7 @@ class TrainConfig:
     lr: float = 1e-3
     lr_decay: float = 1.0  # the learning rate of epoch e is lr * lr_decay**e (epoch 0 runs at lr)
     lora_r: int = 8
-    lora_alpha: int = 16
+    lora_alpha: int | None = None  # None: 2 * lora_r, the scale every run of this toolkit trained with
     lora_dropout: float = 0.0
     target_modules: tuple[str, ...] = DEFAULT_TARGETS
     batch_size: int = 4
@@ -54,6 +55,16 @@ class TrainConfig:
     checkpoint_every: int = 50
     # > 0: micro-batches of similar prompt length, cut from windows of this many shuffled examples (less padding)
     length_window: int = 0
+
+    def __post_init__(self) -> None:
+        if self.lora_alpha is None:
+            object.__setattr__(self, "lora_alpha", 2 * self.lora_r)
+
+    @classmethod
+    def of(cls, config: Any) -> TrainConfig:
+        """The training settings of a larger config (distill's), taken by field name: a field both have is one
+        setting, so nothing is copied by hand and nothing can drift."""
+        return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls) if hasattr(config, f.name)})
 
 
 @dataclass(frozen=True)
@@ -317,7 +328,7 @@ def train_lora(
     final_loss = float(np.mean(losses[-10:])) if losses else math.nan
     if step < len(plan):
         return TrainResult(step, seconds, final_loss, None, tuple(probes))
-    accuracy = evaluate(student, eval_examples) if eval_examples else None
+    accuracy = selection_accuracy(student, eval_examples) if eval_examples else None
     result = TrainResult(step, seconds, final_loss, accuracy, tuple(probes))
     if job.main:
         _save_adapter(student, out_dir / "adapter")
@@ -331,7 +342,7 @@ def _probe(student: Student, examples: Sequence[SelectionExample]) -> float:
     student.model.eval()
     student.clear_cache()
     try:
-        return evaluate(student, examples)
+        return selection_accuracy(student, examples)
     finally:
         student.clear_cache()
         student.model.train()
@@ -345,7 +356,7 @@ def _save_adapter(student: Student, dest: Path) -> None:
     tmp.rename(dest)
 
 
-def evaluate(student: Student, examples: Sequence[SelectionExample]) -> float:
+def selection_accuracy(student: Student, examples: Sequence[SelectionExample]) -> float:
     """Fraction of labelled examples where the student selects the gold candidate."""
     labelled = [e for e in examples if e.gold is not None]
     if not labelled:

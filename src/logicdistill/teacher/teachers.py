@@ -18,6 +18,7 @@ from logicdistill.sandbox import ALLOWED_MODULES
 from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.drafts import Draft, parse_reply
 from logicdistill.teacher.parsing import ask
+from logicdistill.text import name_in_text
 
 RECORDED_DIR = Path(__file__).resolve().parent.parent / "recorded"
 ALLOWED_IMPORTS = ", ".join(ALLOWED_MODULES)  # the sandbox's allow-list, as the prompts name it
@@ -64,12 +65,6 @@ class Teacher(ABC):
 
     def write_emergency(self, task: Task, event: RuleEvent, base: BaseVersion) -> Draft:
         return parse_reply(self.reply_for_emergency(task, event, base), self.name, rules_hash(task), need_stages=False)
-
-
-def parse_label(reply: str, names: list[str]) -> str | None:
-    """The candidate a labelling reply names (the longest name that appears), or None."""
-    found = [n for n in names if n in reply]
-    return max(found, key=len) if found else None
 
 
 class RecordedTeacher(Teacher):
@@ -157,7 +152,7 @@ class LiveTeacher(Teacher):
             previous=previous or "none",
             manuals="\n".join(f"- {name}: {manual}" for name, manual in manuals),
         )
-        return parse_label(self.client.chat([{"role": "user", "content": prompt}]), [n for n, _ in manuals])
+        return name_in_text(self.client.chat([{"role": "user", "content": prompt}]), [n for n, _ in manuals])
 
     def reply_for_base(self, task: Task) -> str:
         prompt = render_prompt(

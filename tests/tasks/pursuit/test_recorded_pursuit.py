@@ -44,4 +44,4 @@ def test_teacher_program_captures_without_violations(task, scenario, tmp_path):
     )
     assert result.metrics["capture_rate"] >= 0.85
     assert result.metrics["violations"] == 0
-    assert result.metrics["failed_decisions"] == 0
+    assert result.metrics["invalid_calls"] == 0
