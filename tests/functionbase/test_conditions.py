@@ -183,3 +183,25 @@ def test_an_unparseable_condition_in_a_stored_base_is_refused_by_base_check(tmp_
     reports, _ = check_base(CountTask(), base, sandbox)
     (bad,) = [r for r in reports if not r.ok]
     assert bad.function == "double_it" and "does not parse" in bad.reasons()[0]
+
+
+@pytest.mark.parametrize("task_name", ["pursuit", "blackjack"])
+def test_conditions_leave_the_fingerprint_and_the_student_prompt_unchanged(task_name, tmp_path, sandbox):
+    """A run distilled on a base before it gained conditions still matches it (run.check_base): the student
+    never reads conditions, so the fingerprint leaves them out."""
+    import dataclasses
+
+    from logicdistill.functionbase.fingerprint import base_fingerprint
+    from logicdistill.functionbase.store import FunctionBaseStore
+    from logicdistill.student.runs import DistilledStudent, shipped_run
+    from logicdistill.tasks import get_task
+
+    task = get_task(task_name)
+    base = build_base(task, RecordedTeacher(), FunctionBaseStore(tmp_path / task_name), sandbox).base
+    assert all(f.checked for f in base.functions.values())
+    plain = {
+        n: dataclasses.replace(f, manual=dataclasses.replace(f.manual, condition=None, replaces=()))
+        for n, f in base.functions.items()
+    }
+    assert base_fingerprint(dataclasses.replace(base, functions=plain)) == base_fingerprint(base)
+    assert DistilledStudent.load(shipped_run(task_name)).check_base(base_fingerprint(base))

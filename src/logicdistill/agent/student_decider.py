@@ -124,4 +124,3 @@ def _masked(selection: Any, candidates: Sequence[str], allowed: Sequence[str] | 
 def _choice(name: str | None, bits: float | None, candidates: Sequence[str] = (), forced: bool = False) -> Choice:
     shown = tuple(c for c in candidates if c != NONE)
     return Choice(None if name in (None, NONE) else name, bits, shown, forced)
-

@@ -45,5 +45,3 @@ class TeacherDirectPolicy(Policy):
 
     def metrics(self) -> dict[str, float]:
         return {"invalid_calls": float(self.invalid_calls)}
-
-

@@ -22,13 +22,18 @@ BASELINES = ("optimal", "heuristic", "random", "teacher-program", "manual-match"
 # student unguarded (the paper's selection) and the student guarded by the conditions.
 EMERGENCY_POLICIES = ("teacher-program", "manual-match", "ld", "ld-guard")
 STUDENTS = ("ld", "ld-guard")
-READING = """  How to read it: teacher-program is the teacher's own selection logic (LD's upper bound). manual-match uses no
-  model: each function's checked condition decides. Where manual-match equals teacher-program, the conditions
-  decide everything on this task, and the student's weights matter only in ld (the paper's unguarded selection:
-  false_condition_rate counts its misreads, stages where it chose a function whose condition was false).
-  ld-guard lets the student choose only among candidates whose condition holds or is unchecked (forced_rate:
-  stages decided by conditions alone, no forward pass). Where manuals are prose (unchecked_rate > 0), the
-  student reads them."""
+READING = "\n".join(
+    "  " + line
+    for line in (
+        "How to read it: teacher-program is the teacher's own selection logic (LD's upper bound). manual-match uses",
+        "no model: each function's checked condition decides. Where manual-match equals teacher-program, the",
+        "conditions decide everything on this task, and the student's weights matter only in ld (the paper's",
+        "unguarded selection; false_condition_rate counts its misreads: stages where it chose a function whose",
+        "condition was false). ld-guard lets the student choose only among candidates whose condition holds or is",
+        "unchecked (forced_rate: stages decided by conditions alone, no forward pass). Where manuals are prose",
+        "(unchecked_rate > 0), the student reads them.",
+    )
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
