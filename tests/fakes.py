@@ -113,7 +113,7 @@ class CountTask(GuessTask):
     def rule_kinds(self):
         return ("plus_hundred",)
 
-    def rollout_env_args(self, kind=None):
+    def rollout_env_args(self, kind=None, env=None):
         return [{}]  # the rule arrives at step 2 of every episode
 
     def rule_events(self, env, info):

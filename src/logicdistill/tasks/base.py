@@ -199,9 +199,10 @@ class Task(ABC):
             return ()
         return tuple(n for n in names if not n.endswith("_in_force"))
 
-    def rollout_env_args(self, kind: str | None = None) -> list[dict[str, Any]]:
+    def rollout_env_args(self, kind: str | None = None, env: gym.Env | None = None) -> list[dict[str, Any]]:
         """Environment arguments for the seeded rollouts that check conditions against the teacher's program
-        (``kind``: a rule's kind, for its Eq. 6 functions). An empty list: no rollout, the check is skipped."""
+        (``kind``: a rule's kind, for its Eq. 6 functions; ``env``: where that rule arrived, when known). An
+        empty list: no rollout, the check is skipped."""
         return [{}] if kind is None else []
 
     def env_options(self) -> dict[str, str]:

@@ -33,12 +33,13 @@ def agreement_problem(
     sandbox: Any,
     kinds: Sequence[str],
     rule: str | None = None,
+    env: Any = None,
 ) -> str | None:
     """One line saying where the conditions and the program disagree, or None (also when nothing is checked,
     the base has no program, or the task offers no rollout)."""
     if program is None or not any(f.checked for f in functions.values()):
         return None
-    env_args = task.rollout_env_args(rule)
+    env_args = task.rollout_env_args(rule, env)
     if not env_args:
         return None
     program_id = f"agreement_program.{hashlib.sha256(program.encode()).hexdigest()[:16]}"
@@ -50,22 +51,22 @@ def agreement_problem(
     decisions, episode = 0, 0
     while decisions < MAX_DECISIONS and episode < MAX_EPISODES:
         kwargs = env_args[episode % len(env_args)]
-        env = task.make_env(**kwargs)
+        rollout = task.make_env(**kwargs)
         try:
-            env.reset(seed=ROLLOUT_SEED + episode)
+            rollout.reset(seed=ROLLOUT_SEED + episode)
             done = False
             while not done and decisions < MAX_DECISIONS:
-                outcome = _decide(task, env, stages, functions, program_id, sandbox, kinds)
+                outcome = _decide(task, rollout, stages, functions, program_id, sandbox, kinds)
                 if isinstance(outcome, str):
-                    where = f" ({', '.join(f'{k}={v}' for k, v in kwargs.items())})" if kwargs else ""
+                    where = f" ({', '.join(f'{k}={_name(v)}' for k, v in kwargs.items())})" if kwargs else ""
                     return f"{outcome}, in the rollout of seed {ROLLOUT_SEED + episode}{where}"
                 decisions += 1
                 if outcome is None:
                     break
-                _, _, terminated, truncated, _ = env.step(outcome)
+                _, _, terminated, truncated, _ = rollout.step(outcome)
                 done = terminated or truncated
         finally:
-            env.close()
+            rollout.close()
         episode += 1
     return None
 
@@ -109,3 +110,7 @@ def _decide(task, env, stages, functions, program_id, sandbox, kinds) -> Any:
 
 def _facts_line(facts: Mapping[str, bool]) -> str:
     return "{" + ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in sorted(facts.items())) + "}"
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "name", value))

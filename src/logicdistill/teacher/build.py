@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from logicdistill import paths
+from logicdistill.errors import UserError
 from logicdistill.functionbase.admission import AdmissionReport, CheckOutcome, admit
 from logicdistill.functionbase.guard import rule_kinds
 from logicdistill.functionbase.scope import condition_problems, stage_scopes
@@ -19,8 +20,9 @@ from logicdistill.teacher.drafts import Draft, with_provenance
 from logicdistill.teacher.teachers import Teacher, rules_hash
 
 
-class AdmissionFailed(Exception):
-    """Some function of a draft failed admission; nothing was written."""
+class AdmissionFailed(UserError):
+    """Some function of a draft failed admission; nothing was written. A UserError: met during ``eval`` or
+    ``play`` (a rule's reply refused mid-episode), it is a few lines naming the refusals, not a traceback."""
 
     def __init__(self, reports: list[AdmissionReport], program_problem: str | None = None):
         self.reports = reports
@@ -51,6 +53,7 @@ def admit_draft(
     stages: tuple[Stage, ...] | None = None,
     event: RuleEvent | None = None,
     program: str | None = None,
+    env: Any = None,
 ) -> list[AdmissionReport]:
     """Admission reports for every function of the draft (checked against each other and ``existing``), then
     the conditions: their scope at their stages, and their agreement with the program over seeded rollouts."""
@@ -71,7 +74,7 @@ def admit_draft(
     reports = [_with_conditions(r, merged[r.function], scopes, merged) for r in reports]
     if not all(r.ok for r in reports):
         raise AdmissionFailed(reports)
-    disagreement = agreement_problem(task, stages, merged, draft.program or program, sandbox, kinds, rule)
+    disagreement = agreement_problem(task, stages, merged, draft.program or program, sandbox, kinds, rule, env)
     if disagreement:
         raise AdmissionFailed(reports, f"conditions disagree with the program: {disagreement}")
     return reports
@@ -109,11 +112,13 @@ def adopt_rule(
     event: RuleEvent,
     parent: BaseVersion | None = None,
     note: str | None = None,
+    env: Any = None,
 ) -> BuildResult:
     """Eq. 6: a new rule -> new functions (and program), admitted and added to ``parent`` (default: current)."""
     base = parent or store.require_current(task.name)
     draft = teacher.write_emergency(task, event, base)
-    reports = admit_draft(task, draft, sandbox, list(base.functions.values()), base.stages, event, base.program)
+    existing = list(base.functions.values())
+    reports = admit_draft(task, draft, sandbox, existing, base.stages, event, base.program, env)
     functions = [_stamped(f, teacher, task, reports, event.kind) for f in draft.functions]
     flags = {r.function: f"near-duplicate of {r.near_duplicate_of}" for r in reports if r.near_duplicate_of}
     note = note or teacher.rule_note(task, event, base)

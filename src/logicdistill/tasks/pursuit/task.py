@@ -77,11 +77,14 @@ class PursuitTask(Task):
         """Only rules in force show in a pursuit state (``<kind>_in_force``); the rest is JSON."""
         return ()
 
-    def rollout_env_args(self, kind: str | None = None) -> list[dict[str, Any]]:
-        """The named-map pool; for a rule, its shipped scenario (a plugin rule without one is not rolled out)."""
+    def rollout_env_args(self, kind: str | None = None, env: gym.Env | None = None) -> list[dict[str, Any]]:
+        """The named-map pool; for a rule, its shipped scenario, else the scenario it arrived in (a plugin's)."""
         if kind is None:
             return [{}]
-        return [{"scenario": kind}] if kind in scenario_names() else []
+        if kind in scenario_names():
+            return [{"scenario": kind}]
+        scenario = getattr(env.unwrapped, "scenario", None) if env is not None else None
+        return [{"scenario": scenario}] if scenario is not None else []
 
     def action_from_result(self, result: Any, env: gym.Env) -> Any:
         return np.asarray(result, dtype=np.int64)
