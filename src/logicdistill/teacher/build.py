@@ -68,7 +68,7 @@ def admit_draft(
         f.name: f if rule is None else dataclasses.replace(f, manual=dataclasses.replace(f.manual, rule=rule))
         for f in draft.functions
     }
-    stages = stages or draft.stages
+    stages = stages or draft.stages or task.stages
     kinds = rule_kinds(merged.values(), task.rule_kinds())
     scopes = stage_scopes([s.name for s in stages], merged.values(), task.fact_names(), kinds)
     reports = [_with_conditions(r, merged[r.function], scopes, merged) for r in reports]
