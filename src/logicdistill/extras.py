@@ -12,10 +12,19 @@ ML_MODULES = ("torch", "transformers", "peft", "gguf", "sentence_transformers")
 ML_HINT = 'pip install "logicdistill[ml]"'
 
 
+SERVE_MODULES = ("fastapi", "uvicorn")
+SERVE_HINT = 'pip install "logicdistill[serve]"'
+
+
 def missing_ml_modules() -> list[str]:
     """The [ml] modules that cannot be imported (find_spec: nothing is loaded, torch takes seconds)."""
+    return missing_modules(ML_MODULES)
+
+
+def missing_modules(names: Iterable[str]) -> list[str]:
+    """The modules among ``names`` that cannot be imported (checked with find_spec, nothing loaded)."""
     missing = []
-    for name in ML_MODULES:
+    for name in names:
         try:
             if importlib.util.find_spec(name) is None:
                 missing.append(name)

@@ -41,6 +41,12 @@ def _direct(tuned: bool) -> Any:
     return make
 
 
+def _remote(task: Task, settings: Any = None, target: str = "", **options: Any) -> Policy:
+    from logicdistill.agent.remote_policy import PREFIX, RemotePolicy
+
+    return RemotePolicy(task, PREFIX + target, **options)
+
+
 def _teacher_direct(task: Task, settings: Any = None, **options: Any) -> Policy:
     from logicdistill.agent.teacher_direct import TeacherDirectPolicy
 
@@ -100,6 +106,11 @@ for _spec in (
         _teacher_direct,
         "the live teacher picks raw actions (needs openai:MODEL)",
         frozenset({"teacher"}),
+    ),
+    PolicySpec(
+        "remote:",
+        _remote,
+        "a logicdistill serve server decides: remote:URL (its served policy) or remote:URL#POLICY",
     ),
 ):
     register_policy(_spec)

@@ -47,6 +47,7 @@ class Choice:
     name: str | None
     entropy_bits: float | None = None
     shown: tuple[str, ...] | None = None  # the candidates it chose among (a student: the K retrieved)
+    probs: tuple[tuple[str, float], ...] | None = None  # a student's probability of each candidate ("none" too)
     forced: bool = False  # conditions left one candidate: no model was asked (ld-guard, manual-match)
 
 
@@ -83,7 +84,8 @@ class StageRecord:
     entropy_bits: float | None = None
     facts: dict[str, bool] = field(default_factory=dict)  # the facts the choice was made on
     shown: tuple[str, ...] | None = None  # the candidates the decider was shown (None: every stage function)
-    forced: bool = False  # decided by conditions alone
+    probs: tuple[tuple[str, float], ...] | None = None  # the decider's probability of each candidate, if it has one
+    forced: bool = False  # decided by checked conditions alone, no forward pass (a guarded policy sets it)
 
     def line(self) -> str:
         ent = " forced" if self.forced else f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
@@ -131,6 +133,7 @@ def stage_steps(
             entropy_bits=choice.entropy_bits,
             facts=view.facts,
             shown=choice.shown,
+            probs=choice.probs,
             forced=choice.forced,
         )
         records.append(record)

@@ -86,7 +86,8 @@ def choose_many(pairs: Sequence[tuple[StudentDecider, StageView]]) -> list[Choic
         picks = student.select_batch([examples[i] for i in selecting])
         for i, selection in zip(selecting, picks, strict=True):
             name, bits = _masked(selection, examples[i].candidates, options[i])
-            choices[i] = _choice(name, bits, examples[i].candidates)
+            probs = tuple(zip(examples[i].candidates, map(float, selection.probs), strict=True))
+            choices[i] = _choice(name, bits, examples[i].candidates, probs)
     for i, (decider, _) in enumerate(pairs):
         if decider.mode == "generate" and choices[i] is None:  # free generation: token by token, one at a time
             choices[i] = decider.generate(examples[i])
@@ -121,6 +122,12 @@ def _masked(selection: Any, candidates: Sequence[str], allowed: Sequence[str] | 
     return candidates[keep[int(np.argmax(probs))]], bits
 
 
-def _choice(name: str | None, bits: float | None, candidates: Sequence[str] = (), forced: bool = False) -> Choice:
+def _choice(
+    name: str | None,
+    bits: float | None,
+    candidates: Sequence[str] = (),
+    probs: tuple[tuple[str, float], ...] | None = None,
+    forced: bool = False,
+) -> Choice:
     shown = tuple(c for c in candidates if c != NONE)
-    return Choice(None if name in (None, NONE) else name, bits, shown, forced)
+    return Choice(None if name in (None, NONE) else name, bits, shown, probs, forced)

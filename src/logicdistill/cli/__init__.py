@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "logicdistill.cli.distill_cmd",
     "logicdistill.cli.demo_cmd",
     "logicdistill.cli.check_cmd",
+    "logicdistill.cli.serve_cmd",
 )
 
 

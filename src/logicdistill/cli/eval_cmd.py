@@ -44,6 +44,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument(
         "--render", metavar="FILE", help="write the episode as an animation (.gif or .png) where the task draws one"
     )
+    q.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the episode as one self-contained viewer page (board and stages, step by step; no server)",
+    )
     q.set_defaults(func=run_play)
 
 
@@ -154,6 +159,8 @@ def run_play(args: argparse.Namespace) -> int:
     _preflight(task, [args.policy], env_kwargs(task, args), args, 1)
     if args.render:
         checks.check_render(task, args.render)
+    if args.html:
+        checks.check_output_file(args.html, "--html", (".html", ".htm"))
     if args.batch is not None:
         print("note: --batch has no effect on play (one episode); eval plays episodes in lockstep")
     policy = make_policy(
@@ -161,6 +168,11 @@ def run_play(args: argparse.Namespace) -> int:
     )
     env = make_env(task, env_kwargs(task, args))
     frames = []
+    recorder = None
+    if args.html:
+        from logicdistill.serve.recording import Recorder
+
+        recorder = Recorder(task, args.policy, policy, args.seed)
 
     def on_step(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
         print("=== start" if t == 0 else f"--- step {t}: action {_action_text(action)}  reward {reward:+g}")
@@ -171,6 +183,8 @@ def run_play(args: argparse.Namespace) -> int:
         print(task.describe(env))
         if args.render:
             frames.append(task.frame(env))
+        if recorder is not None:
+            recorder.on_step(t, action, env, reward, info, False)
 
     try:
         record = play_episode(task, env, policy, args.seed, on_step=on_step)
@@ -181,6 +195,10 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"  {key}: {value}")
     if args.render:
         _save_animation(frames, args.render)
+    if recorder is not None:
+        recorder.finish(env)
+        recorder.write(args.html)
+        print(f"wrote {args.html}")
     env.close()
     return 0
 

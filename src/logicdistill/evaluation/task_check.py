@@ -4,7 +4,9 @@ Each check returns problems, one line each, that say what to fix. The checks, in
 passes ``check_env``; the state JSON, facts and text exist, are plain data and are the same for the same
 state; rule facts are named ``<kind>_in_force`` and hold while the rule is in force; the teacher's base admits
 (built into a throw-away store) with the stages the task declares; the oracle (``optimal``, if the task has
-one) and ``teacher-program`` play an episode to its end.
+one) and ``teacher-program`` play an episode to its end; for a task that decides from a state JSON alone
+(``Task.text_from_state``: what ``logicdistill serve`` needs), the rebuilt facts, text and decision equal the
+live ones at every step of a ``teacher-program`` episode.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def check_task(
         problems += base_problems
         if not base_problems:
             problems += _play_problems(task, "teacher-program", seed, episodes, {"teacher": teacher, "base_root": root})
+            problems += _stateless_problems(task, teacher, root, seed)
     if "optimal" in task.policies():
         problems += _play_problems(task, "optimal", seed, episodes, {})
     return problems
@@ -178,4 +181,41 @@ def _play_problems(task: Task, policy: str, seed: int, episodes: int, options: d
     failed = result.metrics.get("invalid_calls", 0)
     if failed:
         return [f"policy {policy}: the usage program failed to produce an action at {failed:.0f} decisions"]
+    return []
+
+
+def _stateless_problems(task: Task, teacher: Any, root: str, seed: int, steps: int = 20) -> list[str]:
+    """A decision from the state JSON alone equals the live one (facts, text, action), step by step."""
+    if not task.supports_stateless():
+        return []  # optional: the task cannot be served, and says so when asked to be
+    from logicdistill.agent.stateless import engine_for, read_state
+    from logicdistill.agent.teacher_program import TeacherProgramPolicy
+
+    env = make_env(task, {})
+    policy = TeacherProgramPolicy(task, teacher=teacher, base_root=root)
+    try:
+        engine = engine_for(task, policy)
+        obs, info = env.reset(seed=seed)
+        policy.reset(env.unwrapped, seed)
+        for t in range(steps):
+            state = json.loads(json.dumps(task.state_json(env.unwrapped)))
+            inputs = read_state(task, state)
+            if inputs.facts != task.state_facts(env.unwrapped):
+                return [f"stateless: step {t}: facts_from_state {inputs.facts} != state_facts {task.state_facts(env)}"]
+            if inputs.text != task.state_text(env.unwrapped):
+                return [f"stateless: step {t}: text_from_state differs from state_text"]
+            live = policy.act(obs, info)
+            served = engine.decide_many([(inputs, engine.rules.base_for(inputs.rules))])[0]
+            want = json.loads(json.dumps(live, default=lambda o: o.tolist()))
+            got = json.loads(json.dumps(served.action, default=lambda o: o.tolist()))
+            if got != want:
+                return [f"stateless: step {t}: the decision from the state JSON is {got}, the live one {want}"]
+            obs, _, terminated, truncated, info = env.step(live)
+            if terminated or truncated:
+                break
+    except Exception as err:
+        return [f"stateless: deciding from the state JSON failed: {one_line(err)}"]
+    finally:
+        policy.close()
+        env.close()
     return []

@@ -40,6 +40,10 @@ class RuleEvent:
     recorded_dir: Path | None = None  # holds <task>/eq6_<kind>.md
 
 
+class StatelessUnsupported(UserError):
+    """The task cannot rebuild a decision's inputs from a state JSON (it needs its live environment)."""
+
+
 # args -> the sandbox's CallResult (``.ok``, ``.value``, ``.kind``, ``.reason``) of the function under check
 Caller = Callable[[dict[str, Any]], Any]
 
@@ -234,6 +238,37 @@ class Task(ABC):
     def function_checks(self) -> list[TaskCheck]:
         """Task property checks run at admission."""
         return []
+
+    # --- Stateless decisions (``logicdistill serve``): everything a decision needs, from the state JSON alone ---
+    # A served decision has no environment: the client sends ``state_json`` and the task rebuilds the facts,
+    # the prompt text and the rules in force from it. ``check-task`` checks that these equal the live views.
+
+    def state_schema(self) -> dict[str, Any]:
+        """The JSON schema of ``state_json`` (shown at ``GET /v1/tasks/{task}``; requests are checked against
+        it). The default accepts any JSON object."""
+        return {"type": "object"}
+
+    def facts_from_state(self, state: dict[str, Any]) -> dict[str, bool]:
+        """``state_facts`` rebuilt from a state JSON; a task without yes/no facts keeps this default."""
+        if type(self).state_facts is not Task.state_facts:
+            raise StatelessUnsupported(f"task {self.name!r} cannot rebuild its facts from a state JSON")
+        return {}
+
+    def text_from_state(self, state: dict[str, Any]) -> str:
+        """``state_text`` rebuilt from a state JSON (what the student reads)."""
+        raise StatelessUnsupported(f"task {self.name!r} cannot rebuild its state text from a state JSON")
+
+    def rules_from_state(self, state: dict[str, Any]) -> list[RuleEvent]:
+        """The rules in force in a state JSON, oldest first (each adopted through Eq. 6 once); none by default."""
+        return []
+
+    def action_from_state_result(self, result: Any, state: dict[str, Any]) -> Any:
+        """The action a last-stage result stands for, with no environment (default: the result itself)."""
+        return result
+
+    def supports_stateless(self) -> bool:
+        """Whether the task declares stateless decisions (overrides ``text_from_state``)."""
+        return type(self).text_from_state is not Task.text_from_state
 
     def describe(self, env: gym.Env) -> str:
         """The state as text, for ``play`` and for prompts (tasks override with their own rendering)."""

@@ -130,3 +130,43 @@ def action_from_result(result: Any) -> int:
             f"the act stage must return an action 0..5 ({', '.join(ACTION_NAMES)}), got {result!r}"
         )
     return value
+
+
+# -- Stateless decisions (logicdistill serve): the same views rebuilt from the state JSON alone -------------
+
+_CELL = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 4}, "minItems": 2, "maxItems": 2}
+STATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["taxi", "passenger_at", "passenger_in_taxi", "destination", "stops"],
+    "properties": {
+        "rows": {"type": "integer", "minimum": 5, "maximum": 5},
+        "cols": {"type": "integer", "minimum": 5, "maximum": 5},
+        "taxi": _CELL,
+        "passenger_at": {"type": "string", "enum": [*STOP_NAMES, "taxi"]},
+        "passenger_in_taxi": {"type": "boolean"},
+        "destination": {"type": "string", "enum": list(STOP_NAMES)},
+        "stops": {"type": "object", "required": list(STOP_NAMES), "properties": {n: _CELL for n in STOP_NAMES}},
+        "walls": {"type": "array", "maxItems": 64, "items": {"type": "array", "items": _CELL, "maxItems": 2}},
+    },
+}
+
+
+def facts_from_state(state: dict[str, Any]) -> dict[str, bool]:
+    return {"passenger_in_taxi": bool(state["passenger_in_taxi"])}
+
+
+def text_from_state(state: dict[str, Any]) -> str:
+    """``state_text`` from the JSON."""
+
+    def stop(name: str) -> str:
+        r, c = state["stops"][name]
+        return f"{name} ({STOP_COLOURS[STOP_NAMES.index(name)]}, row {r}, col {c})"
+
+    row, col = state["taxi"]
+    riding = bool(state["passenger_in_taxi"])
+    where = "rides in the taxi" if riding else f"waits at stop {stop(state['passenger_at'])}"
+    return (
+        f"The taxi is at row {row}, col {col}. "
+        f"The passenger {where} and wants to go to {stop(state['destination'])}.\n"
+        f"passenger_in_taxi: {'yes' if riding else 'no'}"
+    )

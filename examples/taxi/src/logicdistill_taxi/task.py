@@ -153,6 +153,18 @@ class TaxiTask(Task):
         """The act stage's result is the action itself, 0..5."""
         return state.action_from_result(result)
 
+    def state_schema(self) -> dict[str, Any]:
+        return state.STATE_SCHEMA
+
+    def facts_from_state(self, state_json: dict[str, Any]) -> dict[str, bool]:
+        return state.facts_from_state(state_json)
+
+    def text_from_state(self, state_json: dict[str, Any]) -> str:
+        return state.text_from_state(state_json)
+
+    def action_from_state_result(self, result: Any, state_json: dict[str, Any]) -> int:
+        return state.action_from_result(result)
+
     def action_choices(self, env: gym.Env) -> dict[str, Any]:
         return {name: action for action, name in enumerate(ACTION_NAMES)}
 

@@ -30,6 +30,16 @@ STAGE_HINT = """\
 One stage is enough: "decide" returns the action, 0 (stick) or 1 (hit). Hands with a usable ace (soft totals)
 and hands without one (hard totals) are played differently, so the yes/no fact usable_ace can choose the function."""
 
+STATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["player_sum", "dealer_card", "usable_ace"],
+    "properties": {
+        "player_sum": {"type": "integer", "minimum": 2, "maximum": 31},
+        "dealer_card": {"type": "integer", "minimum": 1, "maximum": 10},
+        "usable_ace": {"type": "boolean"},
+    },
+}
+
 # How a manual's "when to use" names the usable_ace fact (the manual format asks for "fact: yes/no").
 _USABLE_ACE = re.compile(r"usable_ace\s*[:=]\s*(yes|no|true|false)", re.IGNORECASE)
 
@@ -56,7 +66,11 @@ def state_facts(env: Any) -> dict[str, bool]:
 
 def state_text(env: Any) -> str:
     """The short state text of student prompts: the totals in words and the fact as ``usable_ace: yes/no``."""
-    player_sum, dealer_card, usable = observation(env)
+    return text_of(*observation(env))
+
+
+def text_of(player_sum: int, dealer_card: int, usable: bool) -> str:
+    """The state text of a hand given by its three numbers (the live env's and a served state's)."""
     return (
         f"Your hand totals {player_sum}. The dealer shows {card_name(dealer_card)} (dealer_card {dealer_card}).\n"
         f"usable_ace: {'yes' if usable else 'no'}"

@@ -123,6 +123,18 @@ class BlackjackTask(Task):
         """The decide stage's result is the action itself: 0 (stick) or 1 (hit)."""
         return ld_state.action_from_result(result)
 
+    def state_schema(self) -> dict[str, Any]:
+        return ld_state.STATE_SCHEMA
+
+    def facts_from_state(self, state: dict[str, Any]) -> dict[str, bool]:
+        return {"usable_ace": bool(state["usable_ace"])}
+
+    def text_from_state(self, state: dict[str, Any]) -> str:
+        return ld_state.text_of(state["player_sum"], state["dealer_card"], state["usable_ace"])
+
+    def action_from_state_result(self, result: Any, state: dict[str, Any]) -> int:
+        return ld_state.action_from_result(result)
+
     def action_choices(self, env: gym.Env) -> dict[str, Any]:
         return {"stick": 0, "hit": 1}
 

@@ -106,3 +106,84 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+# -- Stateless decisions: the same views rebuilt from the state JSON alone (logicdistill serve) -------------
+
+MAX_SIDE = 32  # the map limit the CLI checks (cli/checks.py)
+MAX_HISTORY = 1000  # far beyond any step limit played; a longer history is refused, not scanned
+_CELL = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 0, "maximum": MAX_SIDE - 1},
+    "minItems": 2,
+    "maxItems": 2,
+}
+_CELLS = {"type": "array", "items": _CELL, "maxItems": MAX_SIDE * MAX_SIDE}
+_UNITS = {"type": "array", "items": _CELL, "minItems": 1, "maxItems": 8}
+
+STATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["height", "width", "obstacles", "pursuers", "evaders", "captured", "step", "max_steps"],
+    "properties": {
+        "height": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
+        "width": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
+        "obstacles": _CELLS,
+        "pursuers": _UNITS,
+        "evaders": _UNITS,
+        "captured": {"type": "array", "items": {"type": "boolean"}, "minItems": 1, "maxItems": 8},
+        "step": {"type": "integer", "minimum": 0},
+        "max_steps": {"type": "integer", "minimum": 1},
+        "history": {
+            "type": "array",
+            "maxItems": MAX_HISTORY,
+            "items": {
+                "type": "object",
+                "required": ["pursuers", "evaders"],
+                "properties": {"pursuers": _UNITS, "evaders": _UNITS},
+            },
+        },
+        "rules": {
+            "type": "array",
+            "maxItems": 16,
+            "items": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"type": "string", "maxLength": 64},
+                    "text": {"type": "string", "maxLength": 4000},
+                    "arrived_at": {"type": "integer", "minimum": 0},
+                    "params": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+
+
+def facts_from_state(state: dict[str, Any]) -> dict[str, bool]:
+    """``state_facts`` from the JSON: one ``<kind>_in_force`` per rule in force."""
+    return {f"{r['kind']}_in_force": True for r in state.get("rules", [])}
+
+
+def text_from_state(state: dict[str, Any]) -> str:
+    """``state_text`` from the JSON."""
+    units = ", ".join(f"P{i} at ({r},{c})" for i, (r, c) in enumerate(state["pursuers"]))
+    evaders = ", ".join(
+        f"E at ({r},{c})" for (r, c), caught in zip(state["evaders"], state["captured"], strict=False) if not caught
+    )
+    return f"Step {state['step']} of {state['max_steps']}. {units}. {evaders}."
+
+
+def rules_from_state(state: dict[str, Any]) -> list[RuleEvent]:
+    """The rules in force as Eq. 6 inputs, oldest first; the rule text is the event's own (the text a live
+    episode adopts), so a served state and a played episode share one stored adoption. An unknown kind or bad
+    params raise FormatError."""
+    from logicdistill.tasks.pursuit.emergencies import make_event
+
+    out = []
+    for rule in sorted(state.get("rules", []), key=lambda r: int(r.get("arrived_at", 0))):
+        event = make_event(rule["kind"], int(rule.get("arrived_at", 0)), rule.get("params") or {})
+        out.append(
+            RuleEvent(event.kind, event.rule_text(), f"{event.kind}_in_force", rule_params(event), event.recorded_dir)
+        )
+    return out

@@ -89,6 +89,21 @@ class PursuitTask(Task):
     def action_from_result(self, result: Any, env: gym.Env) -> Any:
         return np.asarray(result, dtype=np.int64)
 
+    def state_schema(self) -> dict[str, Any]:
+        return ld_state.STATE_SCHEMA
+
+    def facts_from_state(self, state: dict[str, Any]) -> dict[str, bool]:
+        return ld_state.facts_from_state(state)
+
+    def text_from_state(self, state: dict[str, Any]) -> str:
+        return ld_state.text_from_state(state)
+
+    def rules_from_state(self, state: dict[str, Any]) -> list[Any]:
+        return ld_state.rules_from_state(state)
+
+    def action_from_state_result(self, result: Any, state: dict[str, Any]) -> Any:
+        return [int(a) for a in np.asarray(result, dtype=np.int64).reshape(-1)]
+
     def action_choices(self, env: gym.Env) -> dict[str, Any]:
         """Joint actions named like ``up+left`` (P0's action, then P1's)."""
         return ld_state.joint_action_names(env.unwrapped.n_pursuers)

@@ -1,0 +1,243 @@
+"""The HTTP routes (SPEC §8): decisions, health, task schemas, the viewer and its episodes.
+
+Every refusal is ``{"error": "one line"}`` with its 4xx (5xx for a deadline or a bug), never a traceback.
+Bodies are read by hand up to the cap (``max_body``) before they are parsed, so an oversized or endless body
+costs the server no more than the cap, and malformed JSON is a 400 rather than a validation dump.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from logicdistill.plugins import one_line
+from logicdistill.serve import page
+from logicdistill.serve.episodes import MAX_POLICIES, EpisodeBook
+from logicdistill.serve.schemas import DecideAnswer, DecideRequest, EpisodeRequest, ErrorBody, Health, TaskInfo
+from logicdistill.serve.service import DecisionService, RequestError
+
+MAX_BODY = 1 << 20  # 1 MiB: a pursuit state with a full 60-step history is ~10 KiB
+OPEN_PATHS = ("/", "/v1/health", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/favicon.ico")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in (
+        (400, "malformed JSON"),
+        (401, "missing or wrong API key"),
+        (404, "unknown task or policy"),
+        (413, "body over the cap"),
+        (422, "a body or state that breaks its schema, an unknown rule kind"),
+        (504, "no decision within the deadline"),
+    )
+}
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": " ".join(str(message).split()) or "error"}, status_code=status)
+
+
+async def read_body(request: Request, model: type[BaseModel], max_body: int) -> Any:
+    """The request body as ``model``, read up to ``max_body`` bytes; a RequestError otherwise."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise RequestError(413, f"the body is {int(declared)} bytes; the limit is {max_body}")
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body:
+                raise RequestError(413, f"the body is over the {max_body}-byte limit")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise RequestError(400, "the client disconnected before sending the whole body") from None
+    try:
+        data = json.loads(b"".join(chunks) or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise RequestError(400, f"malformed JSON: {err}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise RequestError(422, f"{where}: {first.get('msg', 'invalid')} ({len(err.errors())} problem(s))") from None
+
+
+def create_app(
+    service: DecisionService,
+    api_key: str | None = None,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    app = FastAPI(
+        title="logicdistill serve",
+        description="Logic Distillation decisions over HTTP: send a task's state JSON, get the action and every "
+        "stage (candidates with probabilities, the chosen function, its result). The viewer is at /.",
+        version="1",
+        responses=_ERRORS,
+    )
+    episodes = EpisodeBook()
+    app.state.service, app.state.episodes = service, episodes
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Any:
+        if api_key and request.url.path not in OPEN_PATHS and request.url.path.startswith("/v1/"):
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {api_key}".encode()):
+                return error(401, "missing or wrong API key: send Authorization: Bearer KEY")
+        try:
+            return await call_next(request)
+        except RequestError as err:
+            return error(err.status, err.message)
+
+    @app.exception_handler(RequestError)
+    async def refused(request: Request, err: RequestError) -> JSONResponse:
+        return error(err.status, err.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        return error(err.status_code, str(err.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0] if err.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())) or "request"
+        return error(422, f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, err: Exception) -> JSONResponse:  # never a traceback in a body
+        return error(500, f"internal error: {one_line(err)}")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def viewer() -> HTMLResponse:
+        return HTMLResponse(page.render(live={"task": service.task_name, "policy": service.policy_name}))
+
+    @app.get("/v1/health", response_model=Health)
+    async def health() -> dict[str, Any]:
+        if service.closed:
+            raise RequestError(503, "the server is shutting down")
+        return {"status": "ok", "task": service.task_name, "policy": service.policy_name}
+
+    @app.post(
+        "/v1/decide",
+        response_model=DecideAnswer,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecideRequest"}}},
+            }
+        },
+    )
+    async def decide(request: Request) -> dict[str, Any]:
+        body = await read_body(request, DecideRequest, max_body)
+        return await service.decide(body.state, body.task, body.policy)
+
+    @app.get("/v1/tasks")
+    async def tasks() -> dict[str, Any]:
+        from logicdistill.tasks import task_names
+
+        return {"tasks": task_names(), "served": service.task_name, "policy": service.policy_name}
+
+    @app.get("/v1/tasks/{task}", response_model=TaskInfo)
+    async def task_info(task: str) -> dict[str, Any]:
+        return _task_info(service.task(task))
+
+    @app.post("/v1/episodes")
+    async def new_episode(request: Request) -> dict[str, Any]:
+        body = await read_body(request, EpisodeRequest, max_body)
+        loop = asyncio.get_running_loop()
+        episode = await loop.run_in_executor(None, _start_episode, service, episodes, body)
+        return await _on_decision_thread(service, episode.start)
+
+    @app.post("/v1/episodes/{episode_id}/step")
+    async def step_episode(episode_id: str) -> dict[str, Any]:
+        episode = episodes.get(episode_id)
+        if episode is None:
+            raise RequestError(404, f"no episode {episode_id!r} (episodes live in memory, {episodes.limit} at most)")
+        return await _on_decision_thread(service, episode.advance)
+
+    # The schema FastAPI would derive from a typed parameter, declared by hand since the body is read by hand.
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            schema.setdefault("components", {}).setdefault("schemas", {})["DecideRequest"] = (
+                DecideRequest.model_json_schema()
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.router.on_shutdown.append(episodes.close)
+    return app
+
+
+async def _on_decision_thread(service: DecisionService, work: Any) -> dict[str, Any]:
+    """Viewer steps run on the served policy's decision thread: they may share its student."""
+    served = service.served(None, None)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(served.batcher.call(work)), service.deadline_s)
+    except asyncio.TimeoutError:
+        raise RequestError(504, f"no step within the {service.deadline_s:g} s deadline") from None
+    except (ValueError, TypeError) as err:
+        raise RequestError(422, one_line(err)) from None
+
+
+def _task_info(task: Any) -> dict[str, Any]:
+    from logicdistill.agent.registry import names
+    from logicdistill.evaluation.runner import policy_specs
+
+    scenarios: list[str] = []
+    if task.name == "pursuit":
+        from logicdistill.tasks.pursuit.scenarios import scenario_names
+
+        scenarios = scenario_names()
+    try:
+        state_format = task.state_format()
+    except Exception:  # a task without a function-base state: the schema says what there is
+        state_format = ""
+    return {
+        "name": task.name,
+        "description": task.description,
+        "stages": [{"name": s.name, "produces": s.produces} for s in task.stages],
+        "state_schema": task.state_schema(),
+        "state_format": state_format,
+        "policies": sorted(names(policy_specs(task).values())),
+        "scenarios": scenarios,
+    }
+
+
+def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeRequest) -> Any:
+    """A viewer episode: each policy with its own environment on the same seed (ld policies share the served
+    student when the served policy has one)."""
+    from logicdistill.errors import UserError
+    from logicdistill.evaluation.runner import make_env, make_policy
+
+    task = service.task(body.task)
+    names = body.policies or [service.policy_name]
+    if len(names) > MAX_POLICIES:
+        raise RequestError(422, f"at most {MAX_POLICIES} policies side by side")
+    kwargs: dict[str, Any] = {"scenario": body.scenario} if body.scenario else {}
+    served = service.served(None, None)
+    student = getattr(served.policy, "student", None)
+    players = []
+    try:
+        for name in names:
+            options = service.kwargs_for(task, name)
+            # ld and ld-generate carry the served run's adapter: they share the served student
+            if student is not None and name in ("ld", "ld-generate") and "student" not in options:
+                options["student"] = student
+            players.append((name, make_policy(task, name, service.settings, **options), make_env(task, kwargs)))
+    except UserError as err:
+        for _, policy, env in players:
+            policy.close()
+            env.close()
+        raise RequestError(422 if body.scenario else 404, str(err)) from None
+    return book.add(task, body.seed, players)

@@ -1,0 +1,159 @@
+"""Census of bad requests: each gets its 4xx and one line of JSON, never a traceback, and the server keeps
+serving (like the CLI's census, tests/cli/census.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from tests.serve.conftest import live_states
+
+MAX_BODY = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def state(base_root):
+    return live_states("pursuit", [0], base_root, steps=1)[0]["state"]
+
+
+def _with(state, **fields):
+    out = copy.deepcopy(state)
+    out.update(fields)
+    return out
+
+
+def _chunks(size: int):
+    for _ in range(size // 65536 + 1):
+        yield b" " * 65536
+
+
+CASES = {
+    # name: (method, path, build(state) -> kwargs for the client, status, fragment of the error line)
+    "malformed JSON": ("POST", "/v1/decide", lambda s: {"content": b'{"state": {'}, 400, "malformed JSON"),
+    "not UTF-8": ("POST", "/v1/decide", lambda s: {"content": b"\xff\xfe{}"}, 400, "malformed JSON"),
+    "empty body": ("POST", "/v1/decide", lambda s: {"content": b""}, 422, "body"),
+    "body not an object": ("POST", "/v1/decide", lambda s: {"json": [1, 2]}, 422, "valid dictionary"),
+    "no state": ("POST", "/v1/decide", lambda s: {"json": {"task": "pursuit"}}, 422, "state"),
+    "state of the wrong type": ("POST", "/v1/decide", lambda s: {"json": {"state": "x"}}, 422, "state"),
+    "unknown field": ("POST", "/v1/decide", lambda s: {"json": {"state": s, "extra": 1}}, 422, "extra"),
+    "unknown task": ("POST", "/v1/decide", lambda s: {"json": {"state": s, "task": "chess"}}, 404, "unknown task"),
+    "unknown policy": ("POST", "/v1/decide", lambda s: {"json": {"state": s, "policy": "oracle9"}}, 404, "unknown"),
+    "policy needing the env": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": s, "policy": "optimal"}},
+        422,
+        "live environment",
+    ),
+    "schema: missing field": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": {k: v for k, v in s.items() if k != "pursuers"}}},
+        422,
+        "missing field 'pursuers'",
+    ),
+    "schema: wrong type": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, height="ten")}},
+        422,
+        "state.height: expected integer",
+    ),
+    "schema: out of range": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, width=99)}},
+        422,
+        "at most 32",
+    ),
+    "schema: bool for an int": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, step=True)}},
+        422,
+        "expected integer",
+    ),
+    "state for another task": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": s, "task": "blackjack"}},
+        422,
+        "missing field",
+    ),
+    "oversized body (declared)": ("POST", "/v1/decide", lambda s: {"content": b" " * (MAX_BODY + 1)}, 413, "limit"),
+    "oversized body (chunked)": ("POST", "/v1/decide", lambda s: {"content": _chunks(MAX_BODY)}, 413, "limit"),
+    "huge history": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, history=[{"pursuers": [[0, 0]], "evaders": [[1, 1]]}] * 1001)}},
+        422,
+        "more than 1000 items",
+    ),
+    "unknown rule kind": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, rules=[{"kind": "volcano", "arrived_at": 1}])}},
+        422,
+        "unknown event kind 'volcano'",
+    ),
+    "bad rule params": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, rules=[{"kind": "slowed_pursuer", "params": {"pursuer": "x"}}])}},
+        422,
+        "slowed_pursuer",
+    ),
+    "unknown episode": ("POST", "/v1/episodes/e999/step", lambda s: {}, 404, "no episode"),
+    "episode: bad seed": ("POST", "/v1/episodes", lambda s: {"json": {"seed": -1}}, 422, "seed"),
+    "episode: unknown policy": ("POST", "/v1/episodes", lambda s: {"json": {"policies": ["nope"]}}, 404, "unknown"),
+    "episode: unknown scenario": ("POST", "/v1/episodes", lambda s: {"json": {"scenario": "meteor"}}, 422, "meteor"),
+    "unknown task schema": ("GET", "/v1/tasks/chess", lambda s: {}, 404, "unknown task"),
+    "unknown path": ("GET", "/v1/nothing", lambda s: {}, 404, "Not Found"),
+    "wrong method": ("GET", "/v1/decide", lambda s: {}, 405, "Method Not Allowed"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_request_gets_one_line_and_its_code(client, state, name):
+    method, path, build, status, fragment = CASES[name]
+    response = client.request(method, path, **build(state))
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["error"], body
+    line = body["error"]
+    assert fragment in line and "\n" not in line and "Traceback" not in line, line
+    assert len(line) < 400
+    assert client.get("/v1/health").json()["status"] == "ok"  # still serving
+    good = client.post("/v1/decide", json={"state": state})
+    assert good.status_code == 200 and good.json()["action"] is not None
+
+
+def test_a_bug_is_a_500_with_one_line(client, service, state, monkeypatch):
+    engine = service.served(None, None).engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(engine, "decide_many", broken)
+    response = client.post("/v1/decide", json={"state": state})
+    assert response.status_code == 500 and response.json() == {
+        "error": "internal error: RuntimeError: boom second line"
+    }
+    monkeypatch.undo()
+    assert client.post("/v1/decide", json={"state": state}).status_code == 200
+
+
+def test_past_the_deadline_is_a_504(client, service, state, monkeypatch):
+    import time
+
+    engine = service.served(None, None).engine
+    real = engine.decide_many
+    monkeypatch.setattr(engine, "decide_many", lambda states: (time.sleep(0.3), real(states))[1])
+    monkeypatch.setattr(service, "deadline_s", 0.05)
+    response = client.post("/v1/decide", json={"state": state})
+    assert response.status_code == 504 and "deadline" in response.json()["error"]
+    monkeypatch.undo()
+    time.sleep(0.3)  # the slow decision finishes on the decision thread; the next one is on time
+    assert json.loads(client.post("/v1/decide", json={"state": state}).text)["action"] is not None
