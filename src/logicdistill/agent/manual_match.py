@@ -34,7 +34,7 @@ class ManualMatchDecider:
         verdicts = judge(functions, view.stage.name, names, facts)
         options = verdicts.holds or verdicts.unchecked
         forced = len(verdicts.allowed) + int(verdicts.none_allowed) == 1
-        return Choice(options[0] if options else None, None, tuple(names), forced)
+        return Choice(options[0] if options else None, None, tuple(names), forced=forced)
 
     def update(self, base: Any) -> None:
         pass  # reads the session's current base at every choice
