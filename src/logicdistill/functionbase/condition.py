@@ -17,7 +17,7 @@ facts that are all known.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from logicdistill.errors import FormatError
@@ -138,18 +138,18 @@ class _Parser:
         return token
 
     def expr(self) -> Node:
-        operands = [self.term()]
-        while self._peek() == "or":
-            self.at += 1
-            operands.append(self.term())
-        return operands[0] if len(operands) == 1 else Junction(False, tuple(operands))
+        return self._joined("or", self.term)
 
     def term(self) -> Node:
-        operands = [self.factor()]
-        while self._peek() == "and":
+        return self._joined("and", self.factor)
+
+    def _joined(self, word: str, operand: Callable[[], Node]) -> Node:
+        """``operand (word operand)*``: one operand as it is, several as a Junction (and: all, or: any)."""
+        operands = [operand()]
+        while self._peek() == word:
             self.at += 1
-            operands.append(self.factor())
-        return operands[0] if len(operands) == 1 else Junction(True, tuple(operands))
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else Junction(word == "and", tuple(operands))
 
     def factor(self) -> Node:
         token = self._take()
