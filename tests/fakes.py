@@ -110,6 +110,12 @@ class CountTask(GuessTask):
             facts["plus_hundred_in_force"] = True
         return facts
 
+    def rule_kinds(self):
+        return ("plus_hundred",)
+
+    def rollout_env_args(self, kind=None, env=None):
+        return [{}]  # the rule arrives at step 2 of every episode
+
     def rule_events(self, env, info):
         if not info.get("new_rule"):
             return []

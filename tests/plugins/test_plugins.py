@@ -145,3 +145,29 @@ def test_plugin_rule_runs_through_a_scenario_with_a_recorded_folder(tmp_path, op
     metrics = json.loads(out.read_text())["metrics"]
     assert metrics["violations"] == 0 and metrics["capture_rate"] == 1.0
     assert metrics["invalid_calls"] == 0
+
+
+def test_a_plugin_rule_whose_conditions_disagree_with_its_program_is_refused_in_its_scenario(
+    tmp_path, monkeypatch, capsys
+):
+    from logicdistill.tasks.pursuit import emergencies
+
+    monkeypatch.setattr(emergencies, "_EVENTS", dict(emergencies._EVENTS))
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    (tmp_path / "quarantine_rule.py").write_text(RULE_MODULE.replace("RECORDED", "None"))
+    replies = tmp_path / "replies" / "pursuit"
+    replies.mkdir(parents=True)
+    reply = (RECORDED_DIR / "pursuit" / "eq6_danger_zone.md").read_text().replace("danger_zone", "quarantine")
+    # the detour's condition forgets "and not capture_available": with a capture both conditions hold
+    reply = reply.replace(
+        '"condition": "quarantine_in_force and not capture_available"', '"condition": "quarantine_in_force"'
+    )
+    (replies / "eq6_quarantine.md").write_text(reply)
+    scenario = tmp_path / "quarantine.json"
+    event = {"kind": "quarantine", "step": 3, "params": {"rect": [[4, 3], [5, 6]]}}
+    scenario.write_text(json.dumps({"name": "quarantine", "map": "open", "events": [event]}))
+    argv = ["--plugin", str(tmp_path / "quarantine_rule.py"), "eval", "--task", "pursuit", "--policy"]
+    argv += ["teacher-program", "--scenario", str(scenario), "--rule-teacher", f"recorded:{tmp_path / 'replies'}"]
+    assert main([*argv, "--episodes", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "several conditions hold at once" in err and "detour_around_zone" in err and "scenario=quarantine" in err

@@ -114,3 +114,17 @@ def test_student_kd_without_a_run_names_the_command_that_makes_one(tmp_path, mon
     mine = tmp_path / "home" / "runs" / "blackjack-kd" / "20990101-000000-seed0"
     _record().save(mine)
     assert runs.resolve_run("blackjack", "latest", kind="kd").folder == mine
+
+
+def test_with_no_universal_run_a_new_task_borrows_the_shipped_pursuit_adapter(tmp_path, monkeypatch, capsys):
+    from logicdistill.student import runs
+
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "shipped")
+    _record().save(tmp_path / "shipped" / "pursuit")
+    borrowed = runs.resolve_run("newtask", None)
+    assert borrowed.folder == tmp_path / "shipped" / "pursuit" and borrowed.base_fingerprint is None
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "no distilled run for 'newtask': using the shipped pursuit adapter" in line
+    with pytest.raises(UserError, match="no distilled run"):  # a kd student imitates one task's actions
+        runs.resolve_run("newtask-kd", None, kind="kd")

@@ -45,9 +45,11 @@ class LDPolicy(SlotPolicy):
         retriever: str | None = None,
         embedder: str | None = None,
         rule_teacher: Any = None,
+        guard: bool = False,
     ):
         settings = settings or Settings()
-        self.mode, self.tuned = mode, tuned
+        self.mode, self.tuned, self.guard = mode, tuned, guard
+        self.name = "ld-guard" if guard else self.name
         self.run = resolve_run(task.name, run) if tuned else None
         self.student = decision_student(self.run, settings, student)
         self.weights_hash = self.student.weights_hash()
@@ -61,7 +63,7 @@ class LDPolicy(SlotPolicy):
 
     def make_decider(self, session: FunctionBaseSession) -> StudentDecider:
         builder = CandidateBuilder(self.task, session.base, self.k, self.retriever, self.embedder)
-        return StudentDecider(builder, self.student, self.mode)
+        return StudentDecider(builder, self.student, self.mode, self.guard)
 
     def choose_many(self, requests: Sequence[tuple[LDSlot, StageView]]) -> list[Choice]:
         """Every slot's choice on its view, scored together (one forward pass per stage prompt layout)."""

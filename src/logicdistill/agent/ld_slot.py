@@ -18,6 +18,7 @@ import numpy as np
 
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.stages import Calls, SlotDecider, StageRecord, Steps, stage_steps
+from logicdistill.functionbase.guard import evaluate, judge, rule_kinds, with_rule_facts
 from logicdistill.tasks.base import Task
 
 
@@ -39,12 +40,22 @@ class LDStats:
     by_stage: dict[str, list[int]] = field(default_factory=dict)  # stage -> [stages, agreeing]
     recall_stages: int = 0  # stages where the program's choice and the candidates shown are both known
     recall_hits: int = 0  # ... and the program's choice was among the candidates shown
+    guarded: bool = False  # conditions filter the choices (ld-guard, manual-match): report forced/unchecked
+    checked_stages: int = 0  # stages whose chosen function carries a condition that could be evaluated
+    false_condition: int = 0  # ... and it was false: a misread, counted directly
+    forced: int = 0  # stages decided by conditions alone
+    unchecked_stages: int = 0  # stages with an unchecked candidate
+    has_conditions: bool = False  # the base played with has a checked function
 
     @staticmethod
     def merge(parts: list[LDStats]) -> LDStats:
         total = LDStats()
         for p in parts:
-            for name in ("stages", "agree", "invalid_calls", "decisions"):
+            total.guarded |= p.guarded
+            total.has_conditions |= p.has_conditions
+            for name in ("stages", "agree", "invalid_calls", "decisions", "checked_stages", "false_condition"):
+                setattr(total, name, getattr(total, name) + getattr(p, name))
+            for name in ("forced", "unchecked_stages"):
                 setattr(total, name, getattr(total, name) + getattr(p, name))
             total.new_function_stages += p.new_function_stages
             total.new_function_chosen += p.new_function_chosen
@@ -71,6 +82,11 @@ class LDStats:
             out[f"selection_accuracy.{stage}"] = ok / n
         if self.recall_stages:
             out["retrieval_recall"] = self.recall_hits / self.recall_stages
+        if self.has_conditions:
+            out["false_condition_rate"] = self.false_condition / self.stages if self.stages else float("nan")
+        if self.guarded:
+            out["forced_rate"] = self.forced / self.stages if self.stages else float("nan")
+            out["unchecked_rate"] = self.unchecked_stages / self.stages if self.stages else float("nan")
         if self.new_functions:
             out["new_function_choice_rate"] = self.new_function_chosen / max(self.new_function_stages, 1)
             out["new_function_stages"] = float(self.new_function_stages)
@@ -88,7 +104,9 @@ class LDSlot:
 
     def __init__(self, task: Task, session: FunctionBaseSession, decider: SlotDecider, score: bool = True):
         self.task, self.session, self.decider, self.score = task, session, decider, score
-        self.stats = LDStats()
+        # a decider that filters by conditions (ld-guard, manual-match) says so: forced_rate, unchecked_rate
+        self.stats = LDStats(guarded=bool(getattr(decider, "guard", False)))
+        self.declared_kinds = tuple(task.rule_kinds())
         self.env: Any = None
         self.last_records: list[StageRecord] = []
         self._arrival: int | None = None
@@ -128,6 +146,7 @@ class LDSlot:
         for record, request in zip(records, requests, strict=True):
             label = runtime.program_answer(next(answers)) if request is not None else None
             self._score(record, label, step)
+            self._score_conditions(record)
 
     def _score(self, record: StageRecord, label: str | None, step: int) -> None:
         """Count one stage against the teacher's program's choice on the same facts."""
@@ -151,6 +170,21 @@ class LDSlot:
             s.first_use_delays.append(step - self._arrival)
             s.first_use_steps.append(step)
             self._arrival = None
+
+    def _score_conditions(self, record: StageRecord) -> None:
+        """false_condition_rate, forced_rate, unchecked_rate (SPEC §8) for one stage."""
+        s, functions = self.stats, self.session.base.functions
+        s.has_conditions |= any(f.checked for f in functions.values())
+        if not (s.has_conditions or s.guarded):
+            return  # an unchecked base under ld: nothing to count
+        facts = with_rule_facts(record.facts, rule_kinds(functions.values(), self.declared_kinds))
+        verdicts = judge(functions, record.stage, list(record.shown or record.candidates), facts)
+        chosen = functions.get(record.chosen) if record.chosen else None
+        value = evaluate(chosen, facts) if chosen is not None else None
+        s.checked_stages += int(value is not None)
+        s.false_condition += int(value is False)
+        s.forced += int(record.forced)
+        s.unchecked_stages += int(bool(verdicts.unchecked))
 
     def close(self) -> None:
         self.session.close()

@@ -26,6 +26,12 @@ def _ld(**fixed: Any) -> Any:
     return make
 
 
+def _manual_match(task: Task, settings: Any = None, **options: Any) -> Policy:
+    from logicdistill.agent.manual_match import ManualMatchPolicy
+
+    return ManualMatchPolicy(task, settings=settings, **options)
+
+
 def _direct(tuned: bool) -> Any:
     def make(task: Task, settings: Any = None, **options: Any) -> Policy:
         from logicdistill.agent.direct_policy import DirectPolicy
@@ -57,6 +63,21 @@ for _spec in (
     ),
     PolicySpec(
         "ld", _ld(), "the distilled student selecting functions (the method)", BASE | {"run"}, True, lockstep=True
+    ),
+    PolicySpec(
+        "ld-guard",
+        _ld(guard=True),
+        "ld choosing only among candidates whose condition holds or is unchecked (one left: forced, no model)",
+        BASE | {"run"},
+        True,
+        lockstep=True,
+    ),
+    PolicySpec(
+        "manual-match",
+        _manual_match,
+        "no model: the functions' conditions and replaces alone decide (first in base order on ties)",
+        BASE,
+        lockstep=True,
     ),
     PolicySpec("ld-untuned", _ld(tuned=False), "ld without fine-tuning", BASE, True, lockstep=True),
     PolicySpec(

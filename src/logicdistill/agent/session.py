@@ -71,17 +71,18 @@ class FunctionBaseSession:
         """Adopt every rule that arrives with this step's info; returns what was adopted."""
         adopted = []
         for event in self.task.rule_events(env, info):
-            adopted.append(self.adopt(event, int(info.get("step", 0))))
+            adopted.append(self.adopt(event, int(info.get("step", 0)), env))
         return adopted
 
-    def adopt(self, event: RuleEvent, step: int) -> Adoption:
+    def adopt(self, event: RuleEvent, step: int, env: Any = None) -> Adoption:
+        """Adopt ``event`` (``env``: where it arrived, so that its conditions can be rolled out where it holds)."""
         start = time.perf_counter()
         parent = self.runtime.base
         note = self.rule_teacher.rule_note(self.task, event, parent)
         base = self._stored(self.store.find(note))
         if base is None:
             teacher = self.rule_teacher
-            base = adopt_rule(self.task, teacher, self.store, self.sandbox, event, parent=parent, note=note).base
+            base = adopt_rule(self.task, teacher, self.store, self.sandbox, event, parent, note, env).base
         new = sorted(set(base.functions) - set(parent.functions))
         self.runtime.update(base)
         adoption = Adoption(event.kind, base.number, new, time.perf_counter() - start, step)

@@ -48,6 +48,7 @@ class Choice:
     entropy_bits: float | None = None
     shown: tuple[str, ...] | None = None  # the candidates it chose among (a student: the K retrieved)
     probs: tuple[tuple[str, float], ...] | None = None  # a student's probability of each candidate ("none" too)
+    forced: bool = False  # conditions left one candidate: no model was asked (ld-guard, manual-match)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class StageRecord:
     forced: bool = False  # decided by checked conditions alone, no forward pass (a guarded policy sets it)
 
     def line(self) -> str:
-        ent = f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
+        ent = " forced" if self.forced else f" H={self.entropy_bits:.2f}b" if self.entropy_bits is not None else ""
         args = ", ".join(f"{k}={v}" for k, v in self.args.items())
         outcome = _short(self.result) if self.ok else f"FAILED ({self.error})"
         return f"  [{self.stage}] {self.chosen}({args}) -> {outcome}{ent}  candidates: {', '.join(self.candidates)}"
@@ -133,6 +134,7 @@ def stage_steps(
             facts=view.facts,
             shown=choice.shown,
             probs=choice.probs,
+            forced=choice.forced,
         )
         records.append(record)
         if chosen is None or chosen not in runtime.functions:

@@ -74,6 +74,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from logicdistill.evaluation.task_check import condition_note
+
     task = get_task(args.task)
     store = default_store(task, args.base_dir)
     base = checks.read_base(store, args.version, task.name)
@@ -86,6 +88,7 @@ def run_check(args: argparse.Namespace) -> int:
     if program_problem:
         print(f"  usage program: FAILED: {program_problem}")
     print(f"{task.name} version {base.number}: {len(reports) - len(failed)}/{len(reports)} functions pass admission")
+    print(f"{task.name} version {base.number}: {condition_note(base.functions.values())}")
     return 1 if failed or program_problem else 0
 
 
@@ -100,7 +103,7 @@ def run_show(args: argparse.Namespace) -> int:
     for i, stage in enumerate(base.stages, 1):
         print(f"stage {i}: {stage.name} -- {stage.produces}")
         for function in base.for_stage(stage.name):
-            print("  " + function.compact().replace("\n", "\n  "))
+            print("  " + function.manual_text().replace("\n", "\n  "))
             prov = function.provenance
             if prov:
                 print(f"    provenance: teacher {prov.teacher}, rules {prov.rules_hash}, {prov.created_at}")

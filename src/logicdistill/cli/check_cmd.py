@@ -28,7 +28,10 @@ def run(args: argparse.Namespace) -> int:
     from logicdistill.evaluation.task_check import check_task
 
     task = get_task(args.name)
-    problems = check_task(task, args.teacher, args.seed)
+    notes: list[str] = []
+    problems = check_task(task, args.teacher, args.seed, notes=notes)
+    for note in notes:
+        print(f"{task.name}: {note}")
     for problem in problems:
         print(f"{task.name}: {problem}")
     if problems:

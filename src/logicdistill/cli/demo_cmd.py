@@ -17,7 +17,23 @@ from logicdistill.cli import checks
 from logicdistill.evaluation import evaluate, format_table, make_env, make_policy, play_episode, write_json
 from logicdistill.tasks import get_task
 
-BASELINES = ("optimal", "heuristic", "random", "teacher-program", "ld")
+BASELINES = ("optimal", "heuristic", "random", "teacher-program", "manual-match", "ld", "ld-guard")
+# The function-base policies side by side on the emergency (SPEC §8): the program, the conditions alone, the
+# student unguarded (the paper's selection) and the student guarded by the conditions.
+EMERGENCY_POLICIES = ("teacher-program", "manual-match", "ld", "ld-guard")
+STUDENTS = ("ld", "ld-guard")
+READING = "\n".join(
+    "  " + line
+    for line in (
+        "How to read it: teacher-program is the teacher's own selection logic (LD's upper bound). manual-match uses",
+        "no model: each function's checked condition decides. Where manual-match equals teacher-program, the",
+        "conditions decide everything on this task, and the student's weights matter only in ld (the paper's",
+        "unguarded selection; false_condition_rate counts its misreads: stages where it chose a function whose",
+        "condition was false). ld-guard lets the student choose only among candidates whose condition holds or is",
+        "unchecked (forced_rate: stages decided by conditions alone, no forward pass). Where manuals are prose",
+        "(unchecked_rate > 0), the student reads them.",
+    )
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -94,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     ld = {"run": str(run_dir)}
     for name in BASELINES:
-        options = ld if name == "ld" else {}
+        options = ld if name in STUDENTS else {}
         results.append(evaluate(task, name, args.episodes, args.seed, {}, options, settings=settings))
     for r in results:
         r.context = {"scenario": None, "map": None, "teacher": "recorded"} | r.context
@@ -109,15 +125,16 @@ def run(args: argparse.Namespace) -> int:
             args.emergency_episodes,
             args.seed,
             {"scenario": args.scenario},
-            (ld if name == "ld" else {}) | rule_teacher,
+            (ld if name in STUDENTS else {}) | rule_teacher,
             settings=settings,
         )
-        for name in ("teacher-program", "ld")
+        for name in EMERGENCY_POLICIES
     ]
     for r in emergency:
         r.policy = f"{r.policy}@{args.scenario}"
         r.context = {"scenario": args.scenario, "map": None, "teacher": "recorded"} | r.context
     print(format_table(emergency))
+    print(READING)
 
     write_json(results + emergency, out / "results.json")
     charts = [

@@ -25,14 +25,17 @@ from logicdistill.tasks.base import Task
 RULE_FACT = "{kind}_in_force"
 
 
-def check_task(task: Task, teacher: Any = "recorded", seed: int = 0, episodes: int = 1) -> list[str]:
-    """Every problem found, one line each (empty: the task is sound)."""
+def check_task(
+    task: Task, teacher: Any = "recorded", seed: int = 0, episodes: int = 1, notes: list[str] | None = None
+) -> list[str]:
+    """Every problem found, one line each (empty: the task is sound). ``notes`` receives advice that is not a
+    problem (how many functions carry a checked condition)."""
     problems = _env_problems(task, seed)
     if problems:  # the rest needs a working environment
         return problems
     problems += _state_problems(task, seed)
     with tempfile.TemporaryDirectory(prefix="ld-check-task-") as root:
-        base_problems = _base_problems(task, teacher, root)
+        base_problems = _base_problems(task, teacher, root, notes if notes is not None else [])
         problems += base_problems
         if not base_problems:
             problems += _play_problems(task, "teacher-program", seed, episodes, {"teacher": teacher, "base_root": root})
@@ -139,7 +142,7 @@ def _rule_problems(task: Task, env: Any, info: dict[str, Any], facts: dict[str, 
     return out
 
 
-def _base_problems(task: Task, teacher: Any, root: str) -> list[str]:
+def _base_problems(task: Task, teacher: Any, root: str, notes: list[str]) -> list[str]:
     from logicdistill.sandbox import Sandbox
     from logicdistill.teacher.build import AdmissionFailed, build_base, default_store
     from logicdistill.teacher.teachers import make_teacher
@@ -148,12 +151,26 @@ def _base_problems(task: Task, teacher: Any, root: str) -> list[str]:
         return ["stages: the task declares no stage layout (Task.stages); LD needs one"]
     try:
         with Sandbox(workers=1) as sandbox:
-            build_base(task, make_teacher(teacher), default_store(task, root), sandbox)
+            base = build_base(task, make_teacher(teacher), default_store(task, root), sandbox).base
     except AdmissionFailed as err:
         return [f"function base: {line}" for line in err.lines]
     except UserError as err:
         return [f"function base: {err}"]
+    notes.append(condition_note(base.functions.values()))
     return []
+
+
+def condition_note(functions: Any) -> str:
+    """The share of checked functions, and a word to the author when there is none."""
+    from logicdistill.functionbase.scope import checked_share
+
+    checked, total = checked_share(functions)
+    if checked:
+        return f"conditions: {checked}/{total} functions carry a checked condition"
+    return (
+        f"conditions: none of the {total} functions carries a checked condition, so ld-guard and manual-match"
+        ' decide nothing by them: give each function of the Eq. 1 reply a "condition" (SPEC §8)'
+    )
 
 
 def _play_problems(task: Task, policy: str, seed: int, episodes: int, options: dict[str, Any]) -> list[str]:

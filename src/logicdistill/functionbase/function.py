@@ -9,11 +9,14 @@ form a small student learns to match.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from logicdistill.errors import FormatError
+from logicdistill.functionbase.condition import Condition, parse_condition
 
 # Parameter types and the JSON schema each maps to in tool descriptions.
 PARAM_TYPES: dict[str, dict[str, Any]] = {
@@ -54,6 +57,12 @@ class Manual:
     returns: str
     stages: tuple[str, ...]
     examples: tuple[UsageExample, ...] = ()
+    # Checked conditions (SPEC §8): when the function applies, over yes/no facts (None: unchecked), and, for a
+    # function written for a new rule (Eq. 6), the rule's kind and the functions it takes the place of while
+    # that rule is in force. Optional: a base without them behaves as before they existed.
+    condition: str | None = None
+    replaces: tuple[str, ...] = ()
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,16 @@ class Function:
             f"  use when: {self.manual.when_to_use}"
         )
 
+    def manual_text(self) -> str:
+        """``compact()`` plus the checked condition and ``replaces`` (for the teacher and ``base show``; the
+        student's prompt and the fingerprint use ``compact()`` alone)."""
+        lines = [self.compact()]
+        if self.manual.condition is not None:
+            lines.append(f"  condition: {self.manual.condition}")
+        if self.manual.replaces:
+            lines.append(f"  replaces: {', '.join(self.manual.replaces)}")
+        return "\n".join(lines)
+
     def tool_schema(self) -> dict[str, Any]:
         """The function as an OpenAI-style tool description."""
         properties = {}
@@ -105,8 +124,26 @@ class Function:
             },
         }
 
+    @property
+    def checked(self) -> bool:
+        return self.manual.condition is not None
+
+    def condition(self) -> Condition | None:
+        """The parsed condition (None: unchecked); ConditionError when it does not parse."""
+        return None if self.manual.condition is None else _parsed(self.manual.condition)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        # Unset condition fields are left out, so a base without conditions is stored byte for byte as before.
+        for key in ("condition", "replaces", "rule"):
+            if data["manual"].get(key) in (None, (), []):
+                del data["manual"][key]
+        return data
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Condition:
+    return parse_condition(text)
 
 
 def function_from_dict(data: dict[str, Any]) -> Function:
@@ -122,6 +159,9 @@ def function_from_dict(data: dict[str, Any]) -> Function:
             examples=tuple(
                 UsageExample(dict(e["args"]), e.get("expected"), str(e.get("note", ""))) for e in m.get("examples", ())
             ),
+            condition=_optional_text(m.get("condition"), "condition"),
+            replaces=_names(m.get("replaces")),
+            rule=_optional_text(m.get("rule"), "rule"),
         )
         prov = data.get("provenance")
         provenance = (
@@ -140,3 +180,22 @@ def function_from_dict(data: dict[str, Any]) -> Function:
     if not function.name.isidentifier():
         raise FormatError(f"function name {function.name!r} is not a Python identifier")
     return function
+
+
+def _optional_text(value: Any, field_name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{field_name!r} must be a text, got {json.dumps(value)[:40]}")
+    return value
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """``replaces``: a list of function names (one name alone is taken as a list of one)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'replaces' must be a list of function names, got {json.dumps(value)[:40]}")
+    return tuple(value)

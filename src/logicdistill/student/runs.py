@@ -147,12 +147,16 @@ def latest_run(task: str) -> Path | None:
     return finished[-1] if finished else shipped_run(task)
 
 
+# The run a task without one of its own borrows (ld, ld-guard), when no universal run exists either.
+BORROWED_TASK = "pursuit"
+
+
 def resolve_run(task: str, run: str | Path | None, kind: str = "ld") -> DistilledStudent:
     """The student a policy uses, always chosen explicitly: the run ``--run`` names (a folder, ``latest``: the
     newest you distilled for the task, ``universal``: the newest universal run), else the one
     ``$LOGICDISTILL_RUN`` names, else the run shipped for the task (an ``ld`` student on a task with none: the
-    shipped universal run). A run you distil is never used until you name it: a throwaway run must not
-    silently become the student."""
+    shipped universal run, else the shipped pursuit adapter, named in a warning). A run you distil is never
+    used until you name it: a throwaway run must not silently become the student."""
     name = run_name(task, kind)
     spec = run if run else os.environ.get(RUN_ENV) or None
     if spec is not None and str(spec) == UNIVERSAL:
@@ -171,6 +175,17 @@ def resolve_run(task: str, run: str | Path | None, kind: str = "ld") -> Distille
     folder = shipped_run(name)
     if folder is None and kind == "ld":
         folder = shipped_run(UNIVERSAL)
+    borrowed = shipped_run(BORROWED_TASK) if folder is None and kind == "ld" else None
+    if borrowed is not None:
+        # A new user's plugin task plays at once: the shipped pursuit adapter selects by manuals it was never
+        # trained on (ld-guard leans on the conditions where the student would misread). One line says so.
+        plugins.warn(
+            f"no distilled run for {task!r}: using the shipped {BORROWED_TASK} adapter"
+            f" (distil one with `logicdistill distill --task {task}`, or name one with --run)"
+        )
+        record = DistilledStudent.load(borrowed)
+        record.base_fingerprint = None  # trained on another task's base: said above, not again per base
+        return record
     if folder is None:
         base = name.removesuffix("-kd")
         command = f"logicdistill distill --task {base}" + (" --kind kd" if kind == "kd" else "")

@@ -184,6 +184,31 @@ class Task(ABC):
         ``state_facts`` while it is in force, is named ``<kind>_in_force``."""
         return []
 
+    def rule_kinds(self) -> tuple[str, ...]:
+        """The kinds of rule that may arrive mid-task; each gives the fact ``<kind>_in_force``. None by default."""
+        return ()
+
+    def fact_names(self) -> tuple[str, ...]:
+        """The yes/no facts a state can show, which function conditions may read (SPEC §8), ``<kind>_in_force``
+        aside. By default: those ``state_facts`` names at the start of a few seeded episodes; a task whose facts
+        come and go should list them."""
+        names: dict[str, None] = {}
+        try:
+            env = self.make_env()
+            for seed in range(3):
+                env.reset(seed=seed)
+                names.update(dict.fromkeys(self.state_facts(env)))
+            env.close()
+        except Exception:  # noqa: BLE001 - a task that cannot play here just declares no state facts
+            return ()
+        return tuple(n for n in names if not n.endswith("_in_force"))
+
+    def rollout_env_args(self, kind: str | None = None, env: gym.Env | None = None) -> list[dict[str, Any]]:
+        """Environment arguments for the seeded rollouts that check conditions against the teacher's program
+        (``kind``: a rule's kind, for its Eq. 6 functions; ``env``: where that rule arrived, when known). An
+        empty list: no rollout, the check is skipped."""
+        return [{}] if kind is None else []
+
     def env_options(self) -> dict[str, str]:
         """Environment arguments offered as command-line flags (``--map X`` for ``map``): name -> help line.
         Every other argument goes through ``--env-arg KEY=VALUE``."""

@@ -9,6 +9,7 @@ Live and recorded replies go through this same parser.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,11 @@ def parse_reply(text: str, teacher: str, rules_hash: str, need_stages: bool) -> 
             raise ReplyParseError(f"no ```python block defines function {name!r}")
         manual = {k: entry.get(k) for k in ("summary", "when_to_use", "params", "returns", "stages", "examples")}
         manual["examples"] = manual["examples"] or []
+        for key in ("condition", "replaces"):  # optional (SPEC §8): absent means unchecked
+            if entry.get(key) is not None:
+                manual[key] = entry[key]
+        if need_stages and manual.get("replaces"):
+            raise ReplyParseError(f"function {name}: 'replaces' belongs to a new rule's functions only (Eq. 6)")
         data: dict[str, Any] = {
             "name": name,
             "source": sources[name],
@@ -60,9 +66,11 @@ def parse_reply(text: str, teacher: str, rules_hash: str, need_stages: bool) -> 
             "provenance": {"teacher": teacher, "rules_hash": rules_hash, "created_at": created},
         }
         try:
-            functions.append(function_from_dict(data))
+            function = function_from_dict(data)
+            function.condition()  # a condition that does not parse is a bad field like any other
         except Exception as err:  # FormatError and friends: tell the teacher
-            raise ReplyParseError(str(err)) from None
+            raise ReplyParseError(f"function {name}: {err}" if name not in str(err) else str(err)) from None
+        functions.append(function)
     program = sources.get(PROGRAM_FUNCTION)
     if program is None and need_stages:
         raise ReplyParseError(f"no ```python block defines the usage program {PROGRAM_FUNCTION}(stage, facts)")
@@ -91,7 +99,11 @@ def _sources_by_name(blocks: list[str]) -> dict[str, str]:
     return out
 
 
-def with_provenance(function: Function, teacher: str, rules_hash: str, checks: tuple[str, ...]) -> Function:
+def with_provenance(
+    function: Function, teacher: str, rules_hash: str, checks: tuple[str, ...], rule: str | None = None
+) -> Function:
+    """The function stamped with where it came from (and, for a new rule's function, the rule's kind)."""
     prov = function.provenance
     created = prov.created_at if prov else dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    return Function(function.name, function.source, function.manual, Provenance(teacher, rules_hash, created, checks))
+    manual = function.manual if rule is None else dataclasses.replace(function.manual, rule=rule)
+    return Function(function.name, function.source, manual, Provenance(teacher, rules_hash, created, checks))

@@ -161,6 +161,7 @@ class LiveTeacher(Teacher):
             state_format=task.state_format(),
             stage_hint=task.stage_hint(),
             imports=ALLOWED_IMPORTS,
+            **fact_values(task),
         )
         return self._ask(prompt, True, task)
 
@@ -173,11 +174,21 @@ class LiveTeacher(Teacher):
             fact=event.fact,
             params_example=event.params,
             stages="\n".join(f"- {s.name}: {s.produces}" for s in base.stages),
-            manuals="\n\n".join(f.compact() for f in base.functions.values()),
+            manuals="\n\n".join(f.manual_text() for f in base.functions.values()),
             program=base.program or "",
             imports=ALLOWED_IMPORTS,
+            **fact_values(task, event.kind),
         )
         return self._ask(prompt, False, task)
+
+
+def fact_values(task: Task, kind: str | None = None) -> dict[str, str]:
+    """The fact names a prompt offers for conditions: the task's state facts and its rules' ``_in_force``."""
+    kinds = list(dict.fromkeys([*task.rule_kinds(), *([kind] if kind else [])]))
+    return {
+        "facts": ", ".join(task.fact_names()) or "none",
+        "rule_facts": ", ".join(f"{k}_in_force" for k in kinds) or "none",
+    }
 
 
 def make_teacher(spec: str | Teacher | None) -> Teacher:

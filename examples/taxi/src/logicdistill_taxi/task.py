@@ -142,6 +142,9 @@ class TaxiTask(Task):
         """``{"passenger_in_taxi": bool}``."""
         return state.state_facts(env)
 
+    def fact_names(self) -> tuple[str, ...]:
+        return ("passenger_in_taxi",)
+
     def state_text(self, env: gym.Env) -> str:
         """The state for student prompts, with the fact stated as ``passenger_in_taxi: yes/no``."""
         return state.state_text(env)

@@ -112,6 +112,9 @@ class BlackjackTask(Task):
         """``{"usable_ace": bool}``."""
         return ld_state.state_facts(env)
 
+    def fact_names(self) -> tuple[str, ...]:
+        return ("usable_ace",)
+
     def state_text(self, env: gym.Env) -> str:
         """The state for student prompts, with the fact stated as ``usable_ace: yes/no``."""
         return ld_state.state_text(env)

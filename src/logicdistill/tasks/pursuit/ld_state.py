@@ -112,8 +112,12 @@ def _jsonable(value: Any) -> Any:
 
 MAX_SIDE = 32  # the map limit the CLI checks (cli/checks.py)
 MAX_HISTORY = 1000  # far beyond any step limit played; a longer history is refused, not scanned
-_CELL = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": MAX_SIDE - 1}, "minItems": 2,
-         "maxItems": 2}
+_CELL = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 0, "maximum": MAX_SIDE - 1},
+    "minItems": 2,
+    "maxItems": 2,
+}
 _CELLS = {"type": "array", "items": _CELL, "maxItems": MAX_SIDE * MAX_SIDE}
 _UNITS = {"type": "array", "items": _CELL, "minItems": 1, "maxItems": 8}
 
@@ -179,6 +183,7 @@ def rules_from_state(state: dict[str, Any]) -> list[RuleEvent]:
     out = []
     for rule in sorted(state.get("rules", []), key=lambda r: int(r.get("arrived_at", 0))):
         event = make_event(rule["kind"], int(rule.get("arrived_at", 0)), rule.get("params") or {})
-        out.append(RuleEvent(event.kind, event.rule_text(), f"{event.kind}_in_force", rule_params(event),
-                             event.recorded_dir))
+        out.append(
+            RuleEvent(event.kind, event.rule_text(), f"{event.kind}_in_force", rule_params(event), event.recorded_dir)
+        )
     return out

@@ -11,9 +11,11 @@ import numpy as np
 import logicdistill  # noqa: F401 - registers the environments
 from logicdistill.tasks.base import EpisodeRecord, Policy, PolicyFactory, Stage, Task
 from logicdistill.tasks.pursuit import ld_state, render
+from logicdistill.tasks.pursuit.emergencies import event_kinds
 from logicdistill.tasks.pursuit.ld_checks import pursuit_checks
 from logicdistill.tasks.pursuit.policies import HeuristicPolicy, OptimalPolicy, RandomPolicy
 from logicdistill.tasks.pursuit.rules import RULES_TEXT, STAY
+from logicdistill.tasks.pursuit.scenarios import scenario_names
 
 
 class PursuitTask(Task):
@@ -70,6 +72,22 @@ class PursuitTask(Task):
 
     def rule_events(self, env: gym.Env, info: dict[str, Any]) -> list[Any]:
         return ld_state.rule_events(env, info)
+
+    def rule_kinds(self) -> tuple[str, ...]:
+        return tuple(event_kinds())
+
+    def fact_names(self) -> tuple[str, ...]:
+        """Only rules in force show in a pursuit state (``<kind>_in_force``); the rest is JSON."""
+        return ()
+
+    def rollout_env_args(self, kind: str | None = None, env: gym.Env | None = None) -> list[dict[str, Any]]:
+        """The named-map pool; for a rule, its shipped scenario, else the scenario it arrived in (a plugin's)."""
+        if kind is None:
+            return [{}]
+        if kind in scenario_names():
+            return [{"scenario": kind}]
+        scenario = getattr(env.unwrapped, "scenario", None) if env is not None else None
+        return [{"scenario": scenario}] if scenario is not None else []
 
     def action_from_result(self, result: Any, env: gym.Env) -> Any:
         return np.asarray(result, dtype=np.int64)
