@@ -1,4 +1,5 @@
-"""Fixtures shared across the test tree: the loopback OpenAI-compatible server, one torch thread for tiny models."""
+"""Fixtures shared across the test tree: the loopback OpenAI-compatible server, one torch thread for tiny models;
+and the order tests run in."""
 
 import pytest
 
@@ -32,3 +33,10 @@ def one_torch_thread(request):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_collection_modifyitems(items):
+    """The end-to-end tests (marked integration; one distils the real student for minutes) first: with pytest-xdist's
+    two workers they then run beside the quick tests rather than alone at the end. The sort is stable, so every
+    worker collects the same order."""
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)
