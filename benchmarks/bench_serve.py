@@ -1,7 +1,8 @@
 """Serving throughput: ``logicdistill serve`` at 1, 8 and 64 concurrent clients against offline lockstep eval.
 
 In one run:
-1. offline: ``evaluate(..., batch=B)`` of the policy (lockstep, B episodes side by side), its decisions/s;
+1. offline: ``evaluate(..., settings=Settings(episodes_at_once=B))`` of the policy (lockstep, B episodes side
+   by side), its decisions/s;
 2. the states those decisions were made on (a teacher-program episode per seed, the same seeds);
 3. a real server (``python -m logicdistill serve`` in a subprocess, loopback, a free port) and, for each
    client count C, C threads each sending ``--requests`` states one after another over a kept-alive
