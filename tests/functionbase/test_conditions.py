@@ -205,3 +205,19 @@ def test_conditions_leave_the_fingerprint_and_the_student_prompt_unchanged(task_
     }
     assert base_fingerprint(dataclasses.replace(base, functions=plain)) == base_fingerprint(base)
     assert DistilledStudent.load(shipped_run(task_name)).check_base(base_fingerprint(base))
+
+
+def test_a_task_that_names_no_facts_has_them_found_along_random_episodes():
+    """A plugin task need not list its facts: those that only appear mid-episode are found by playing."""
+    from tests.fakes import CountTask
+
+    class LateFactTask(CountTask):
+        def state_facts(self, env):
+            facts = super().state_facts(env)
+            if env.unwrapped.t >= 1:  # never true at a reset
+                facts["moved"] = True
+            return facts
+
+    names = LateFactTask().fact_names()
+    assert "big" in names and "moved" in names
+    assert not any(n.endswith("_in_force") for n in names)  # rule facts are the rule kinds' business

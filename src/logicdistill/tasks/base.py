@@ -126,6 +126,9 @@ class Policy(ABC):
 PolicyFactory = Callable[..., Policy]
 
 
+FACT_SCAN_STEPS = 40  # random steps per episode when a task's fact names are found by playing (Task.fact_names)
+
+
 class Task(ABC):
     """A decision task with its environment, rules, stage layout, policies and metrics."""
 
@@ -190,17 +193,27 @@ class Task(ABC):
 
     def fact_names(self) -> tuple[str, ...]:
         """The yes/no facts a state can show, which function conditions may read (SPEC §8), ``<kind>_in_force``
-        aside. By default: those ``state_facts`` names at the start of a few seeded episodes; a task whose facts
-        come and go should list them."""
+        aside. By default: every ``state_facts`` name seen along a few seeded episodes of random actions (facts
+        that come and go mid-episode are found too); a task whose facts are rare should list them."""
         names: dict[str, None] = {}
         try:
             env = self.make_env()
-            for seed in range(3):
-                env.reset(seed=seed)
-                names.update(dict.fromkeys(self.state_facts(env)))
-            env.close()
         except Exception:  # noqa: BLE001 - a task that cannot play here just declares no state facts
             return ()
+        try:
+            for seed in range(3):
+                env.reset(seed=seed)
+                env.action_space.seed(seed)
+                names.update(dict.fromkeys(self.state_facts(env)))
+                for _ in range(FACT_SCAN_STEPS):
+                    _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+                    names.update(dict.fromkeys(self.state_facts(env)))
+                    if terminated or truncated:
+                        break
+        except Exception:  # noqa: BLE001 - a space that cannot sample, a step that fails: keep what was seen
+            pass
+        finally:
+            env.close()
         return tuple(n for n in names if not n.endswith("_in_force"))
 
     def rollout_env_args(self, kind: str | None = None, env: gym.Env | None = None) -> list[dict[str, Any]]:
