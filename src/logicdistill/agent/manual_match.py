@@ -16,7 +16,7 @@ from logicdistill.agent.ld_slot import LDSlot
 from logicdistill.agent.session import FunctionBaseSession
 from logicdistill.agent.slot_policy import SlotPolicy
 from logicdistill.agent.stages import Choice, StageView
-from logicdistill.functionbase.guard import judge, rule_kinds, with_rule_facts
+from logicdistill.functionbase.guard import judge_stage
 
 
 class ManualMatchDecider:
@@ -30,8 +30,7 @@ class ManualMatchDecider:
     def choose(self, view: StageView) -> Choice:
         functions = self.session.base.functions
         names = [n for n in functions if n in view.candidates]  # the base's order
-        facts = with_rule_facts(view.facts, rule_kinds(functions.values(), self.declared_kinds))
-        verdicts = judge(functions, view.stage.name, names, facts)
+        verdicts = judge_stage(functions, view.stage.name, names, view.facts, self.declared_kinds)
         options = verdicts.holds or verdicts.unchecked
         forced = len(verdicts.allowed) + int(verdicts.none_allowed) == 1
         return Choice(options[0] if options else None, None, tuple(names), forced=forced)

@@ -17,7 +17,7 @@ import numpy as np
 from logicdistill.agent.candidates import CandidateBuilder
 from logicdistill.agent.prompting import NONE, result_text
 from logicdistill.agent.stages import Choice, StageView
-from logicdistill.functionbase.guard import judge, rule_kinds, with_rule_facts
+from logicdistill.functionbase.guard import judge_stage
 from logicdistill.student.examples import SelectionExample
 from logicdistill.text import name_in_text
 
@@ -40,8 +40,7 @@ class StudentDecider:
             return None
         functions = self.builder.functions
         names = [c for c in example.candidates if c != NONE]
-        facts = with_rule_facts(view.facts, rule_kinds(functions.values(), self.declared_kinds))
-        verdicts = judge(functions, view.stage.name, names, facts)
+        verdicts = judge_stage(functions, view.stage.name, names, view.facts, self.declared_kinds)
         return [*verdicts.allowed, *([NONE] if verdicts.none_allowed else [])]
 
     def query(self, view: StageView) -> str | None:

@@ -89,3 +89,15 @@ def judge(functions: Mapping[str, Function], stage: str, names: Sequence[str], f
         value = evaluate(function, facts)
         (unchecked if value is None else holds if value else false).append(name)
     return Verdicts(tuple(holds), tuple(unchecked), tuple(false), tuple(replaced), tuple(names))
+
+
+def judge_stage(
+    functions: Mapping[str, Function],
+    stage: str,
+    names: Sequence[str],
+    facts: Mapping[str, bool],
+    declared: Iterable[str] = (),
+) -> Verdicts:
+    """``judge`` on a stage's facts as the state gives them: every known rule kind's fact filled in (the task's
+    ``declared`` kinds and those the base's functions were written for)."""
+    return judge(functions, stage, names, with_rule_facts(facts, rule_kinds(functions.values(), declared)))
