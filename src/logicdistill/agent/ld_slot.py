@@ -21,6 +21,9 @@ from logicdistill.agent.stages import Calls, SlotDecider, StageRecord, Steps, st
 from logicdistill.functionbase.guard import evaluate, judge, rule_kinds, with_rule_facts
 from logicdistill.tasks.base import Task
 
+# LDStats counters that merge by plain addition
+SUMMED = ("stages", "agree", "invalid_calls", "decisions", "false_condition", "forced", "unchecked_stages")
+
 
 @dataclass
 class LDStats:
@@ -41,7 +44,6 @@ class LDStats:
     recall_stages: int = 0  # stages where the program's choice and the candidates shown are both known
     recall_hits: int = 0  # ... and the program's choice was among the candidates shown
     guarded: bool = False  # conditions filter the choices (ld-guard, manual-match): report forced/unchecked
-    checked_stages: int = 0  # stages whose chosen function carries a condition that could be evaluated
     false_condition: int = 0  # ... and it was false: a misread, counted directly
     forced: int = 0  # stages decided by conditions alone
     unchecked_stages: int = 0  # stages with an unchecked candidate
@@ -53,9 +55,7 @@ class LDStats:
         for p in parts:
             total.guarded |= p.guarded
             total.has_conditions |= p.has_conditions
-            for name in ("stages", "agree", "invalid_calls", "decisions", "checked_stages", "false_condition"):
-                setattr(total, name, getattr(total, name) + getattr(p, name))
-            for name in ("forced", "unchecked_stages"):
+            for name in SUMMED:
                 setattr(total, name, getattr(total, name) + getattr(p, name))
             total.new_function_stages += p.new_function_stages
             total.new_function_chosen += p.new_function_chosen
@@ -181,7 +181,6 @@ class LDSlot:
         verdicts = judge(functions, record.stage, list(record.shown or record.candidates), facts)
         chosen = functions.get(record.chosen) if record.chosen else None
         value = evaluate(chosen, facts) if chosen is not None else None
-        s.checked_stages += int(value is not None)
         s.false_condition += int(value is False)
         s.forced += int(record.forced)
         s.unchecked_stages += int(bool(verdicts.unchecked))
