@@ -77,8 +77,17 @@ def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
             time.sleep(0.5)
 
 
+def batching(url: str) -> dict[str, float]:
+    """The served policy's batch statistics so far (GET /v1/health)."""
+    with Client(url, timeout=30) as client:
+        stats = list(client.health().get("batching", {}).values())
+    return stats[0] if stats else {"batches": 0, "decisions": 0, "busy_s": 0.0}
+
+
 def load(url: str, states: list[dict[str, Any]], clients: int, per_client: int) -> dict[str, Any]:
-    """``clients`` threads, each sending ``per_client`` states; latencies, errors, answers by state index."""
+    """``clients`` threads, each sending ``per_client`` states; latencies, errors, answers by state index, and
+    the server's batches meanwhile (how many, their mean size, the share of the time its decision thread was
+    busy)."""
     latencies: list[float] = []
     answers: dict[int, Any] = {}
     errors: list[str] = []
@@ -106,11 +115,15 @@ def load(url: str, states: list[dict[str, Any]], clients: int, per_client: int) 
     threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
     for t in threads:
         t.start()
+    before = batching(url)
     barrier.wait()
     start = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
+    after = batching(url)
+    batches = after["batches"] - before["batches"]
+    decided = after["decisions"] - before["decisions"]
     ordered = sorted(latencies)
 
     def pct(q: float) -> float:
@@ -124,6 +137,9 @@ def load(url: str, states: list[dict[str, Any]], clients: int, per_client: int) 
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "decisions_per_s": len(latencies) / wall,
+        "batches": batches,
+        "mean_batch": decided / batches if batches else 0.0,
+        "busy": (after["busy_s"] - before["busy_s"]) / wall,
         "answers": answers,
     }
 
@@ -180,7 +196,8 @@ def main() -> None:
     print(f"task={args.task} policy={args.policy} states={len(states)} server exit={server.returncode}")
     print(f"offline lockstep eval (batch {args.batch}, {args.episodes} episodes): {offline_rate:.2f} decisions/s")
     header = (
-        f"{'clients':>7} {'requests':>8} {'errors':>6} {'p50 ms':>9} {'p99 ms':>9} {'dec/s':>8} {'x offline':>9} same"
+        f"{'clients':>7} {'requests':>8} {'errors':>6} {'p50 ms':>9} {'p99 ms':>9} {'dec/s':>8} {'x offline':>9} "
+        f"{'batches':>7} {'mean':>5} {'busy':>5} same"
     )
     print(header)
     for row in rows:
@@ -189,7 +206,8 @@ def main() -> None:
         row["x_offline"] = row["decisions_per_s"] / offline_rate if offline_rate else float("nan")
         print(
             f"{row['clients']:>7} {row['requests']:>8} {row['errors']:>6} {row['p50_ms']:>9.1f} {row['p99_ms']:>9.1f} "
-            f"{row['decisions_per_s']:>8.2f} {row['x_offline']:>9.2f} {'yes' if same else 'NO'}"
+            f"{row['decisions_per_s']:>8.2f} {row['x_offline']:>9.2f} {row['batches']:>7} {row['mean_batch']:>5.1f} "
+            f"{row['busy']:>5.2f} {'yes' if same else 'NO'}"
         )
     lost = sum(r["requests"] - r["answered"] - r["errors"] for r in rows)
     print(f"lost requests: {lost}")

@@ -95,3 +95,9 @@ class Client:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

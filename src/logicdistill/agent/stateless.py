@@ -107,6 +107,18 @@ class RuleBook:
             base = self._version(number)
         return base
 
+    def known(self, rules: Sequence[RuleEvent]) -> BaseVersion | None:
+        """The base version for ``rules`` when every one was adopted already (a dict lookup, never blocks);
+        None when one still has to be adopted or found in the store (:meth:`base_for`)."""
+        base = self.eq1
+        with self._guard:
+            for event in rules:
+                number = self._known.get(_rule_key(base.number, event))
+                base = self._versions.get(number) if number is not None else None
+                if base is None:
+                    return None
+        return base
+
     def _version(self, number: int) -> BaseVersion:
         with self._guard:
             found = self._versions.get(number)

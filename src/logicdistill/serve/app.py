@@ -122,7 +122,8 @@ def create_app(
     async def health() -> dict[str, Any]:
         if service.closed:
             raise RequestError(503, "the server is shutting down")
-        return {"status": "ok", "task": service.task_name, "policy": service.policy_name}
+        batching = {f"{s.task.name}/{s.name}": s.batcher.stats() for s in service.loaded()}
+        return {"status": "ok", "task": service.task_name, "policy": service.policy_name, "batching": batching}
 
     @app.post(
         "/v1/decide",

@@ -40,6 +40,7 @@ class DecisionBatcher:
         self._lock = threading.Lock()
         self._later: list[_Job] = []
         self.batches: list[int] = []  # the size of every batch decided (the load test and bench read it)
+        self.busy_s = 0.0  # seconds spent deciding (the rest of the thread's life it waited for requests)
         self._thread = threading.Thread(target=self._run, name="ld-decide", daemon=True)
         self._thread.start()
 
@@ -98,7 +99,9 @@ class DecisionBatcher:
             try:
                 if live:
                     self.batches.append(len(live))
+                    start = time.perf_counter()
                     decisions = self.engine.decide_many([(j.inputs, j.base) for j in live])
+                    self.busy_s += time.perf_counter() - start
                     for job, decision in zip(live, decisions, strict=True):
                         job.future.set_result(decision)
             except BaseException as err:  # one bad batch fails its requests, not the thread
@@ -119,6 +122,17 @@ class DecisionBatcher:
         finally:
             with self._lock:
                 self._pending -= 1
+
+    def stats(self) -> dict[str, float]:
+        """Batches decided, decisions in them, their mean size and the seconds spent deciding."""
+        sizes = list(self.batches)
+        n = sum(sizes)
+        return {
+            "batches": len(sizes),
+            "decisions": n,
+            "mean_batch": n / len(sizes) if sizes else 0.0,
+            "busy_s": self.busy_s,
+        }
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Finish every request already submitted, then stop the thread."""

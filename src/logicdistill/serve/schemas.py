@@ -43,10 +43,20 @@ class DecideAnswer(BaseModel):
     error: str | None = None
 
 
+class BatchStats(BaseModel):
+    batches: int
+    decisions: int
+    mean_batch: float
+    busy_s: float = Field(description="seconds the decision thread spent deciding")
+
+
 class Health(BaseModel):
     status: str
     task: str
     policy: str
+    batching: dict[str, BatchStats] = Field(
+        default_factory=dict, description="per loaded policy (task/policy): the batches decided so far"
+    )
 
 
 class TaskInfo(BaseModel):

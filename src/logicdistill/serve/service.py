@@ -64,6 +64,7 @@ class DecisionService:
         self.policy_kwargs = policy_kwargs or {}
         self.window_s, self.max_batch, self.deadline_s = window_s, max_batch, deadline_s
         self._served: dict[tuple[str, str], Served] = {}
+        self._tasks: dict[str, Task] = {}
         self._loading = threading.Lock()
         self._rules_pool = ThreadPoolExecutor(4, thread_name_prefix="ld-rules")
         self.closed = False
@@ -72,12 +73,16 @@ class DecisionService:
     # -- policies ---------------------------------------------------------------------------------------------
     def task(self, name: str | None) -> Task:
         name = name or self.task_name
+        known = self._tasks.get(name)
+        if known is not None:  # every request names a task: finding one must not scan the installed plugins
+            return known
         if name not in task_names():
             raise RequestError(404, f"unknown task {name!r}: choose one of {', '.join(task_names())}")
         try:
-            return get_task(name)
+            self._tasks[name] = get_task(name)
         except UserError as err:
             raise RequestError(404, str(err)) from None
+        return self._tasks[name]
 
     def served(self, task_name: str | None, policy_name: str | None) -> Served:
         task = self.task(task_name)
@@ -119,7 +124,9 @@ class DecisionService:
             raise RequestError(503, "the server is shutting down")
         start = time.perf_counter()
         loop = asyncio.get_running_loop()
-        served = await loop.run_in_executor(None, self.served, task, policy)
+        served = self._served.get((task or self.task_name, policy or self.policy_name))
+        if served is None:  # not loaded yet (or a name to check): loading blocks, so off the event loop
+            served = await loop.run_in_executor(None, self.served, task, policy)
         try:
             inputs = read_state(served.task, state)
         except UserError as err:
@@ -133,8 +140,10 @@ class DecisionService:
         return answer(served, decision, time.perf_counter() - start)
 
     async def _decide(self, served: Served, inputs: Any) -> StateDecision:
-        loop = asyncio.get_running_loop()
-        base = await loop.run_in_executor(self._rules_pool, served.engine.rules.base_for, inputs.rules)
+        base = served.engine.rules.known(inputs.rules)
+        if base is None:  # a rule to adopt (or to find in the store): never on the event loop
+            loop = asyncio.get_running_loop()
+            base = await loop.run_in_executor(self._rules_pool, served.engine.rules.base_for, inputs.rules)
         return await asyncio.wrap_future(served.batcher.submit(inputs, base))
 
     def close(self) -> None:
