@@ -82,9 +82,9 @@ def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
 
 
 def batching(url: str) -> dict[str, float]:
-    """The served policy's batch statistics so far (GET /v1/health)."""
+    """The served policy's batch statistics so far (GET /v1/stats)."""
     with Client(url, timeout=30) as client:
-        stats = list(client.health().get("batching", {}).values())
+        stats = list(client.stats()["batching"].values())
     return stats[0] if stats else {"batches": 0, "decisions": 0, "busy_s": 0.0}
 
 

@@ -87,6 +87,10 @@ class Client:
     def health(self) -> dict[str, Any]:
         return self.request("GET", "/v1/health")
 
+    def stats(self) -> dict[str, Any]:
+        """The server's batch statistics per loaded policy (GET /v1/stats)."""
+        return self.request("GET", "/v1/stats")
+
     def task(self, name: str) -> dict[str, Any]:
         return self.request("GET", f"/v1/tasks/{name}")
 

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 from logicdistill.plugins import one_line
 from logicdistill.serve import page
 from logicdistill.serve.episodes import MAX_POLICIES, EpisodeBook
-from logicdistill.serve.schemas import DecideAnswer, DecideRequest, EpisodeRequest, ErrorBody, Health, TaskInfo
+from logicdistill.serve.schemas import DecideAnswer, DecideRequest, EpisodeRequest, ErrorBody, Health, Stats, TaskInfo
 from logicdistill.serve.service import DecisionService, RequestError
 
 MAX_BODY = 1 << 20  # 1 MiB: a pursuit state with a full 60-step history is ~10 KiB
@@ -122,8 +122,12 @@ def create_app(
     async def health() -> dict[str, Any]:
         if service.closed:
             raise RequestError(503, "the server is shutting down")
-        batching = {f"{s.task.name}/{s.name}": s.batcher.stats() for s in service.loaded()}
-        return {"status": "ok", "task": service.task_name, "policy": service.policy_name, "batching": batching}
+        return {"status": "ok", "task": service.task_name, "policy": service.policy_name}
+
+    @app.get("/v1/stats", response_model=Stats)
+    async def stats() -> dict[str, Any]:
+        """How the dynamic batching went so far: batches, decisions, mean batch size, seconds spent deciding."""
+        return {"batching": {f"{s.task.name}/{s.name}": s.batcher.stats() for s in service.loaded()}}
 
     @app.post(
         "/v1/decide",

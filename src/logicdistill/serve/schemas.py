@@ -54,9 +54,10 @@ class Health(BaseModel):
     status: str
     task: str
     policy: str
-    batching: dict[str, BatchStats] = Field(
-        default_factory=dict, description="per loaded policy (task/policy): the batches decided so far"
-    )
+
+
+class Stats(BaseModel):
+    batching: dict[str, BatchStats] = Field(description="per loaded policy (task/policy): the batches decided so far")
 
 
 class TaskInfo(BaseModel):
