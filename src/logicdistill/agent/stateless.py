@@ -59,12 +59,15 @@ def read_state(task: Task, state: Any) -> StateInputs:
     if problem:
         raise UserError(f"the state does not fit task {task.name!r}: {problem}")
     try:
+        problem = task.state_problem(state)
+        if problem:
+            raise UserError(f"the state cannot occur in task {task.name!r}: {problem}")
         return StateInputs(
             state, task.facts_from_state(state), task.text_from_state(state), tuple(task.rules_from_state(state))
         )
     except UserError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as err:  # a state the schema let through, still unusable
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as err:  # still unusable
         raise UserError(f"the state does not fit task {task.name!r}: {type(err).__name__}: {err}") from None
 
 

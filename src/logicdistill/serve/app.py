@@ -26,6 +26,7 @@ from logicdistill.serve.schemas import DecideAnswer, DecideRequest, EpisodeReque
 from logicdistill.serve.service import DecisionService, RequestError
 
 MAX_BODY = 1 << 20  # 1 MiB: a pursuit state with a full 60-step history is ~10 KiB
+MAX_DEPTH = 32  # a pursuit state nests 5 levels; deeper bodies are refused before anything walks them
 OPEN_PATHS = ("/", "/v1/health", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/favicon.ico")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
@@ -34,6 +35,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "missing or wrong API key"),
         (404, "unknown task or policy"),
         (413, "body over the cap"),
+        (415, "a compressed body (Content-Encoding)"),
         (422, "a body or state that breaks its schema, an unknown rule kind"),
         (504, "no decision within the deadline"),
     )
@@ -46,6 +48,9 @@ def error(status: int, message: str) -> JSONResponse:
 
 async def read_body(request: Request, model: type[BaseModel], max_body: int) -> Any:
     """The request body as ``model``, read up to ``max_body`` bytes; a RequestError otherwise."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise RequestError(415, f"Content-Encoding {encoding[:40]!r} is not accepted: send the JSON as it is")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_body:
         raise RequestError(413, f"the body is {int(declared)} bytes; the limit is {max_body}")
@@ -58,16 +63,44 @@ async def read_body(request: Request, model: type[BaseModel], max_body: int) -> 
             chunks.append(chunk)
     except ClientDisconnect:
         raise RequestError(400, "the client disconnected before sending the whole body") from None
-    try:
-        data = json.loads(b"".join(chunks) or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise RequestError(400, f"malformed JSON: {err}") from None
+    data = parse_json(b"".join(chunks))
     try:
         return model.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
         raise RequestError(422, f"{where}: {first.get('msg', 'invalid')} ({len(err.errors())} problem(s))") from None
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON data; a 400 RequestError for anything that is not plain, shallow JSON.
+
+    Python's parser accepts NaN and Infinity (not JSON) and gives up on deep nesting or huge integers with a
+    RecursionError or ValueError (a 500 and a traceback in the log, were they let through).
+    """
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        data = json.loads(raw or b"null", parse_constant=constant)
+    except RecursionError:
+        raise RequestError(400, f"malformed JSON: nested deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError, a bad constant, an int over 4300 digits
+        raise RequestError(400, f"malformed JSON: {one_line(err)}") from None
+    if _depth_over(data, MAX_DEPTH):
+        raise RequestError(400, f"malformed JSON: nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """Whether ``data`` nests lists and objects more than ``limit`` levels (no recursion: any depth is safe)."""
+    level = [data]
+    for _ in range(limit + 1):
+        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v if isinstance(v, list) else ())]
+        if not level:
+            return False
+    return True
 
 
 def create_app(

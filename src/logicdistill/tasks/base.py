@@ -261,6 +261,12 @@ class Task(ABC):
         it). The default accepts any JSON object."""
         return {"type": "object"}
 
+    def state_problem(self, state: dict[str, Any]) -> str | None:
+        """Why a state that fits ``state_schema`` still cannot occur (a unit off the board, a count that does
+        not match), as one line; None when it can. Served decisions refuse such a state with a 422 instead of
+        answering a move for a board that does not exist. The default finds nothing."""
+        return None
+
     def facts_from_state(self, state: dict[str, Any]) -> dict[str, bool]:
         """``state_facts`` rebuilt from a state JSON; a task without yes/no facts keeps this default."""
         if type(self).state_facts is not Task.state_facts:

@@ -151,6 +151,17 @@ STATE_SCHEMA: dict[str, Any] = {
 }
 
 
+def state_problem(state: dict[str, Any]) -> str | None:
+    """What the schema lets through and a taxi ride cannot show: the passenger both waiting and riding."""
+    riding, at = state["passenger_in_taxi"], state["passenger_at"]
+    if riding != (at == "taxi"):
+        return f"passenger_in_taxi is {str(riding).lower()} but passenger_at is {at!r}"
+    cells = [tuple(state["stops"][name]) for name in STOP_NAMES]
+    if len(set(cells)) != len(cells):
+        return "two stops share a cell"
+    return None
+
+
 def facts_from_state(state: dict[str, Any]) -> dict[str, bool]:
     return {"passenger_in_taxi": bool(state["passenger_in_taxi"])}
 

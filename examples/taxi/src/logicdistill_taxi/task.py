@@ -156,6 +156,9 @@ class TaxiTask(Task):
     def state_schema(self) -> dict[str, Any]:
         return state.STATE_SCHEMA
 
+    def state_problem(self, state_json: dict[str, Any]) -> str | None:
+        return state.state_problem(state_json)
+
     def facts_from_state(self, state_json: dict[str, Any]) -> dict[str, bool]:
         return state.facts_from_state(state_json)
 

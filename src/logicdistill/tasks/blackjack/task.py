@@ -126,6 +126,14 @@ class BlackjackTask(Task):
     def state_schema(self) -> dict[str, Any]:
         return ld_state.STATE_SCHEMA
 
+    def state_problem(self, state: dict[str, Any]) -> str | None:
+        """A usable ace counts 11 and keeps the sum at 12..21; without one two cards make at least 4."""
+        total, usable = state["player_sum"], state["usable_ace"]
+        low, high = (12, 21) if usable else (4, 31)
+        if not low <= total <= high:
+            return f"player_sum {total} {'with' if usable else 'without'} a usable ace: it is {low}..{high}"
+        return None
+
     def facts_from_state(self, state: dict[str, Any]) -> dict[str, bool]:
         return {"usable_ace": bool(state["usable_ace"])}
 

@@ -111,6 +111,7 @@ def _jsonable(value: Any) -> Any:
 # -- Stateless decisions: the same views rebuilt from the state JSON alone (logicdistill serve) -------------
 
 MAX_SIDE = 32  # the map limit the CLI checks (cli/checks.py)
+MAX_STEPS = 100_000  # far beyond any episode; bounds the numbers that reach the prompt text
 MAX_HISTORY = 1000  # far beyond any step limit played; a longer history is refused, not scanned
 _CELL = {
     "type": "array",
@@ -131,8 +132,8 @@ STATE_SCHEMA: dict[str, Any] = {
         "pursuers": _UNITS,
         "evaders": _UNITS,
         "captured": {"type": "array", "items": {"type": "boolean"}, "minItems": 1, "maxItems": 8},
-        "step": {"type": "integer", "minimum": 0},
-        "max_steps": {"type": "integer", "minimum": 1},
+        "step": {"type": "integer", "minimum": 0, "maximum": MAX_STEPS},
+        "max_steps": {"type": "integer", "minimum": 1, "maximum": MAX_STEPS},
         "history": {
             "type": "array",
             "maxItems": MAX_HISTORY,
@@ -151,13 +152,42 @@ STATE_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "kind": {"type": "string", "maxLength": 64},
                     "text": {"type": "string", "maxLength": 4000},
-                    "arrived_at": {"type": "integer", "minimum": 0},
+                    "arrived_at": {"type": "integer", "minimum": 0, "maximum": MAX_STEPS},
                     "params": {"type": "object"},
                 },
             },
         },
     },
 }
+
+
+def state_problem(state: dict[str, Any]) -> str | None:
+    """What makes a schema-valid state impossible on its own board (the schema cannot see the board's size)."""
+    height, width = state["height"], state["width"]
+
+    def off_board(cells: list[list[int]], where: str) -> str | None:
+        for i, (r, c) in enumerate(cells):
+            if not (0 <= r < height and 0 <= c < width):
+                return f"{where}[{i}] = [{r}, {c}] is off the {height}x{width} board"
+        return None
+
+    for key in ("obstacles", "pursuers", "evaders"):
+        if problem := off_board(state[key], key):
+            return problem
+    if len(state["captured"]) != len(state["evaders"]):
+        return f"captured has {len(state['captured'])} entries for {len(state['evaders'])} evader(s)"
+    if state["step"] > state["max_steps"]:
+        return f"step {state['step']} is past max_steps {state['max_steps']}"
+    blocked = {(r, c) for r, c in state["obstacles"]}
+    for key in ("pursuers", "evaders"):
+        for i, (r, c) in enumerate(state[key]):
+            if (r, c) in blocked:
+                return f"{key}[{i}] = [{r}, {c}] stands on an obstacle"
+    for t, past in enumerate(state.get("history", [])):
+        for key in ("pursuers", "evaders"):
+            if problem := off_board(past[key], f"history[{t}].{key}"):
+                return problem
+    return None
 
 
 def facts_from_state(state: dict[str, Any]) -> dict[str, bool]:

@@ -95,6 +95,9 @@ class PursuitTask(Task):
     def state_schema(self) -> dict[str, Any]:
         return ld_state.STATE_SCHEMA
 
+    def state_problem(self, state: dict[str, Any]) -> str | None:
+        return ld_state.state_problem(state)
+
     def facts_from_state(self, state: dict[str, Any]) -> dict[str, bool]:
         return ld_state.facts_from_state(state)
 
