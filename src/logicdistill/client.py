@@ -29,6 +29,11 @@ class ServerError(UserError):
         self.status, self.message = status, message
 
 
+def _excerpt(raw: bytes) -> str:
+    text = " ".join(raw[:200].decode(errors="replace").split())
+    return text or "(an empty body)"
+
+
 class Client:
     def __init__(self, url: str, api_key: str | None = None, timeout: float = 60.0):
         parts = urlsplit(url if "://" in url else f"http://{url}")
@@ -69,11 +74,13 @@ class Client:
                     raise ServerError(0, f"cannot reach {self.url}: {err}") from None
         try:
             payload = json.loads(raw or b"null")
-        except ValueError:
-            payload = {"error": raw[:200].decode(errors="replace")}
+        except (ValueError, RecursionError):
+            payload = None
+            if response.status < 400:  # a proxy's page, or no logicdistill server behind this URL
+                raise ServerError(0, f"{self.url} answered {response.status} with no JSON: {_excerpt(raw)}") from None
         if response.status >= 400:
             message = payload.get("error") if isinstance(payload, dict) else None
-            raise ServerError(response.status, message or response.reason)
+            raise ServerError(response.status, " ".join(str(message or _excerpt(raw) or response.reason).split()))
         return payload
 
     def decide(self, state: dict[str, Any], task: str | None = None, policy: str | None = None) -> dict[str, Any]:
@@ -82,7 +89,11 @@ class Client:
             body["task"] = task
         if policy:
             body["policy"] = policy
-        return self.request("POST", "/v1/decide", body)
+        answer = self.request("POST", "/v1/decide", body)
+        if not isinstance(answer, dict) or "action" not in answer or not isinstance(answer.get("stages"), list):
+            raise ServerError(0, f"{self.url} answered no decision (want {{\"action\", \"stages\", ...}}): "
+                              f"{_excerpt(json.dumps(answer).encode())}")
+        return answer
 
     def health(self) -> dict[str, Any]:
         return self.request("GET", "/v1/health")

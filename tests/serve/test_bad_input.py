@@ -4,6 +4,7 @@ serving (like the CLI's census, tests/cli/census.py)."""
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 
 import pytest
@@ -11,6 +12,16 @@ import pytest
 from tests.serve.conftest import live_states
 
 MAX_BODY = 1 << 20
+TAXI = {
+    "rows": 5,
+    "cols": 5,
+    "taxi": [3, 0],
+    "passenger_at": "B",
+    "passenger_in_taxi": False,
+    "destination": "Y",
+    "stops": {"R": [0, 0], "G": [0, 4], "Y": [4, 0], "B": [4, 3]},
+    "walls": [],
+}
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +116,136 @@ CASES = {
         422,
         "slowed_pursuer",
     ),
+    "nested 100k levels deep": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"content": b'{"state": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"},
+        400,
+        "nested deeper than 32 levels",
+    ),
+    "nested past the depth cap": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"content": b'{"state": {"a": ' + b"[" * 40 + b"]" * 40 + b"}}"},
+        400,
+        "nested deeper than 32 levels",
+    ),
+    "an integer of 5000 digits": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"content": b'{"state": {"step": ' + b"9" * 5000 + b"}}"},
+        400,
+        "malformed JSON",
+    ),
+    "NaN is not JSON": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"content": json.dumps({"state": s})[:-2].encode() + b', "step": NaN}}'},
+        400,
+        "NaN is not JSON",
+    ),
+    "Infinity is not JSON": ("POST", "/v1/decide", lambda s: {"content": b'{"state": {"x": -Infinity}}'}, 400, "Inf"),
+    "a gzip body": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"content": gzip.compress(json.dumps({"state": s}).encode()), "headers": {"Content-Encoding": "gzip"}},
+        415,
+        "Content-Encoding 'gzip'",
+    ),
+    "a string body": ("POST", "/v1/decide", lambda s: {"json": "state"}, 422, "valid dictionary"),
+    "a task name of 100k characters": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": s, "task": "t" * 100_000}},
+        422,
+        "at most 64 characters",
+    ),
+    "impossible: a pursuer off the board": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, pursuers=[[31, 31], [1, 5]])}},
+        422,
+        "pursuers[0] = [31, 31] is off the 10x10 board",
+    ),
+    "impossible: an evader in the history off the board": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, history=[{"pursuers": [[0, 0]], "evaders": [[12, 0]]}])}},
+        422,
+        "history[0].evaders[0]",
+    ),
+    "impossible: captured and evaders disagree": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, captured=[False, True, False])}},
+        422,
+        "captured has 3 entries for 1 evader(s)",
+    ),
+    "impossible: step past max_steps": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, step=70, max_steps=60)}},
+        422,
+        "step 70 is past max_steps 60",
+    ),
+    "impossible: a pursuer on an obstacle": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, obstacles=[[2, 2]])}},
+        422,
+        "stands on an obstacle",
+    ),
+    "schema: a step of 300 digits": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, step=10**300, max_steps=10**300)}},
+        422,
+        "at most 100000",
+    ),
+    "21 Points: a usable ace over 21": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"task": "blackjack", "state": {"player_sum": 25, "dealer_card": 2, "usable_ace": True}}},
+        422,
+        "player_sum 25 with a usable ace",
+    ),
+    "taxi: the passenger waits and rides": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"task": "taxi", "state": {**TAXI, "passenger_in_taxi": True}}},
+        422,
+        "passenger_in_taxi is true but passenger_at is 'B'",
+    ),
+    "taxi: two stops on one cell": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"task": "taxi", "state": {**TAXI, "stops": {**TAXI["stops"], "G": [0, 0]}}}},
+        422,
+        "two stops share a cell",
+    ),
+    "episode: a body nested too deep": (
+        "POST",
+        "/v1/episodes",
+        lambda s: {"content": b"[" * 5000 + b"]" * 5000},
+        400,
+        "nested deeper",
+    ),
+    "episode: a seed past 2**32": ("POST", "/v1/episodes", lambda s: {"json": {"seed": 2**64}}, 422, "seed"),
+    "episode: too many policies": (
+        "POST",
+        "/v1/episodes",
+        lambda s: {"json": {"policies": ["random"] * 5}},
+        422,
+        "policies",
+    ),
     "unknown episode": ("POST", "/v1/episodes/e999/step", lambda s: {}, 404, "no episode"),
     "episode: bad seed": ("POST", "/v1/episodes", lambda s: {"json": {"seed": -1}}, 422, "seed"),
     "episode: unknown policy": ("POST", "/v1/episodes", lambda s: {"json": {"policies": ["nope"]}}, 404, "unknown"),
     "episode: unknown scenario": ("POST", "/v1/episodes", lambda s: {"json": {"scenario": "meteor"}}, 422, "meteor"),
     "unknown task schema": ("GET", "/v1/tasks/chess", lambda s: {}, 404, "unknown task"),
+    "task schema: a path in the name": ("GET", "/v1/tasks/..%2f..%2fetc", lambda s: {}, 404, "Not Found"),
+    "task schema: control characters": ("GET", "/v1/tasks/%00%E2%80%AE%0A", lambda s: {}, 404, "unknown task"),
+    "task schema: a name of 10k characters": ("GET", "/v1/tasks/" + "x" * 10_000, lambda s: {}, 404, "unknown task"),
     "unknown path": ("GET", "/v1/nothing", lambda s: {}, 404, "Not Found"),
     "wrong method": ("GET", "/v1/decide", lambda s: {}, 405, "Method Not Allowed"),
 }

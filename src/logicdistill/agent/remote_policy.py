@@ -51,15 +51,24 @@ class RemotePolicy(Policy):
         if action is None:
             self.fallbacks += 1
             return self.task.fallback_action(self.env)
-        return self.task.action_from_result(action, self.env)
+        try:
+            return self.task.action_from_result(action, self.env)
+        except (TypeError, ValueError, OverflowError, IndexError, KeyError) as err:  # not this task's action
+            raise UserError(
+                f"{self.client.url} answered an action task {self.task.name!r} cannot play: "
+                f"{json.dumps(action)[:100]} ({type(err).__name__}: {err})"
+            ) from None
 
     @property
     def last_trace(self) -> str:
         lines = []
         for s in (self.last_answer or {}).get("stages", []):
-            probs = ", ".join(f"{c['name']} {c['p']:.2f}" for c in s["candidates"])
-            outcome = json.dumps(s["result"])[:100] if s.get("ok", True) else f"FAILED ({s.get('error')})"
-            lines.append(f"  [{s['stage']}] {s['chosen']} -> {outcome}  candidates: {probs}")
+            try:
+                probs = ", ".join(f"{c['name']} {float(c['p']):.2f}" for c in s["candidates"])
+                outcome = json.dumps(s["result"])[:100] if s.get("ok", True) else f"FAILED ({s.get('error')})"
+                lines.append(f"  [{s['stage']}] {s['chosen']} -> {outcome}  candidates: {probs}")
+            except (KeyError, TypeError, ValueError, AttributeError):  # a stage not shaped as SPEC §8 says
+                lines.append(f"  (a stage the server sent in another shape: {json.dumps(s)[:100]})")
         return "\n".join(lines)
 
     def metrics(self) -> dict[str, float]:

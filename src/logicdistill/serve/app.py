@@ -42,8 +42,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+MAX_ERROR_CHARS = 300  # a refusal echoes what it refuses: never all of a hostile name or body
+
+
 def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": " ".join(str(message).split()) or "error"}, status_code=status)
+    line = " ".join(str(message).split()) or "error"
+    if len(line) > MAX_ERROR_CHARS:
+        line = line[: MAX_ERROR_CHARS - 3] + "..."
+    return JSONResponse({"error": line}, status_code=status)
 
 
 async def read_body(request: Request, model: type[BaseModel], max_body: int) -> Any:

@@ -77,7 +77,7 @@ class DecisionService:
         if known is not None:  # every request names a task: finding one must not scan the installed plugins
             return known
         if name not in task_names():
-            raise RequestError(404, f"unknown task {name!r}: choose one of {', '.join(task_names())}")
+            raise RequestError(404, f"unknown task {name[:64]!r}: choose one of {', '.join(task_names())}")
         try:
             self._tasks[name] = get_task(name)
         except UserError as err:
