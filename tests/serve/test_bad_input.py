@@ -148,7 +148,10 @@ CASES = {
     "a gzip body": (
         "POST",
         "/v1/decide",
-        lambda s: {"content": gzip.compress(json.dumps({"state": s}).encode()), "headers": {"Content-Encoding": "gzip"}},
+        lambda s: {
+            "content": gzip.compress(json.dumps({"state": s}).encode()),
+            "headers": {"Content-Encoding": "gzip"},
+        },
         415,
         "Content-Encoding 'gzip'",
     ),
