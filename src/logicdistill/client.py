@@ -91,8 +91,11 @@ class Client:
             body["policy"] = policy
         answer = self.request("POST", "/v1/decide", body)
         if not isinstance(answer, dict) or "action" not in answer or not isinstance(answer.get("stages"), list):
-            raise ServerError(0, f"{self.url} answered no decision (want {{\"action\", \"stages\", ...}}): "
-                              f"{_excerpt(json.dumps(answer).encode())}")
+            raise ServerError(
+                0,
+                f'{self.url} answered no decision (want {{"action", "stages", ...}}): '
+                f"{_excerpt(json.dumps(answer).encode())}",
+            )
         return answer
 
     def health(self) -> dict[str, Any]:
