@@ -1,0 +1,251 @@
+"""Hostile peers of ``logicdistill serve``: teacher-written functions that loop, hog memory, raise or return
+what is not an action (each decision fails in its stage, the server keeps serving); a base that reaches for
+the operating system (refused at admission, in one line); clients mixing bad requests into a load of good
+ones on a real server; and a ``remote:URL`` server that is down, slow or answers garbage (one line, no
+traceback, no hang)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from logicdistill.agent.remote_policy import RemotePolicy
+from logicdistill.client import Client, ServerError
+from logicdistill.errors import UserError
+from logicdistill.serve.service import DecisionService, RequestError
+from logicdistill.tasks import get_task
+from tests.serve.conftest import live_states
+
+RECORDED = Path(__file__).resolve().parents[2] / "src" / "logicdistill" / "recorded" / "blackjack" / "eq1_base.md"
+ANCHOR = '    """Basic strategy without a usable ace: 0 = stick, 1 = hit."""\n'
+# A hard 30 is a bust: admission's checks never ask for it, a client can (the trap stays hidden until served).
+HOSTILE = {
+    2: "while True:\n            pass",
+    3: "return len([0] * (10 ** 9))",
+    4: "raise RuntimeError('boom\\nsecond line')",
+    5: "return {1, 2}",
+    6: "return 'x' * (50 * 1000 * 1000)",
+    7: "return 10 ** 5000",
+    8: "return 'hit me'",
+}
+
+
+def _base(tmp_path: Path, body: str) -> str:
+    folder = tmp_path / "teacher" / "blackjack"
+    folder.mkdir(parents=True)
+    source = RECORDED.read_text()
+    assert ANCHOR in source
+    (folder / "eq1_base.md").write_text(source.replace(ANCHOR, ANCHOR + body))
+    return f"recorded:{tmp_path / 'teacher'}"
+
+
+def _service(tmp_path: Path, teacher: str) -> DecisionService:
+    return DecisionService(
+        "blackjack",
+        "teacher-program",
+        {"teacher": teacher},
+        policy_kwargs={"teacher-program": {"base_root": tmp_path / "bases"}},
+    )
+
+
+def test_hostile_functions_fail_their_decision_and_the_server_keeps_serving(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from logicdistill.serve.app import create_app
+
+    traps = "".join(
+        f'    if state["player_sum"] == 30 and state["dealer_card"] == {card}:\n        {code}\n'
+        for card, code in HOSTILE.items()
+    )
+    service = _service(tmp_path, _base(tmp_path, traps))
+    good = {"player_sum": 16, "dealer_card": 10, "usable_ace": False}
+    try:
+        with TestClient(create_app(service), raise_server_exceptions=False) as client:
+            for card in HOSTILE:
+                start = time.monotonic()
+                response = client.post("/v1/decide", json={"state": {**good, "player_sum": 30, "dealer_card": card}})
+                assert response.status_code == 200, response.text
+                answer = response.json()
+                assert answer["action"] is None and answer["error"], answer  # no action: the client plays its fallback
+                stage = answer["stages"][0]
+                assert stage["chosen"] == "hard_total_decision"
+                assert "\n" not in json.dumps(answer)  # JSON escapes, and no line of a traceback
+                if card != 8:  # a result of the wrong kind ran fine: the decision, not the call, failed
+                    assert stage["ok"] is False and stage["error"], stage
+                assert time.monotonic() - start < 10
+                after = client.post("/v1/decide", json={"state": good})
+                assert after.status_code == 200 and after.json()["action"] == 1  # the next client is served
+            assert client.get("/v1/health").json() == {"status": "ok", "task": "blackjack", "policy": "teacher-program"}
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("    import os\n    os.system('true')\n", "import of 'os' is not allowed"),
+        ("    import socket\n", "import of 'socket' is not allowed"),
+        ("    return open('/etc/passwd').read()\n", "name 'open' is not allowed"),
+        ("    return ().__class__.__bases__[0].__subclasses__()\n", "'.__subclasses__' is not allowed"),
+    ],
+)
+def test_a_base_reaching_out_is_refused_at_admission_in_one_line(tmp_path, body, why):
+    with pytest.raises(RequestError) as caught:
+        _service(tmp_path, _base(tmp_path, body))
+    assert "admission failed" in caught.value.message and why in caught.value.message
+    assert "\n" not in caught.value.message and "Traceback" not in caught.value.message
+
+
+def test_good_clients_are_answered_while_half_send_bad_requests(loopback, base_root):
+    cases = live_states("pursuit", [3], base_root, steps=8)
+    deep = b'{"state": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    bad = [
+        (deep, 400),
+        (b'{"state": {"step": ' + b"9" * 5000 + b"}}", 400),
+        (b"\xff\xfe", 400),
+        (b"[1, 2]", 422),
+        (json.dumps({"state": {**cases[0]["state"], "pursuers": [[40, 0], [0, 0]]}}).encode(), 422),
+        (json.dumps({"state": {**cases[0]["state"], "captured": [True, True]}}).encode(), 422),
+        (json.dumps({"state": cases[0]["state"], "policy": "x" * 150}).encode(), 404),
+    ]
+    failures: list[str] = []
+    good_answers = 0
+    lock = threading.Lock()
+    barrier = threading.Barrier(32)
+
+    def run(c: int) -> None:
+        nonlocal good_answers
+        client = Client(loopback.url, timeout=30)
+        barrier.wait()
+        for i in range(3):
+            if c % 2 == 0:
+                case = cases[(c + i) % len(cases)]
+                try:
+                    answer = client.decide(case["state"])
+                    ok = answer["action"] == case["action"]
+                except ServerError as err:
+                    ok, answer = False, str(err)
+                with lock:
+                    good_answers += ok
+                    if not ok:
+                        failures.append(f"good request: {answer}")
+                continue
+            body, status = bad[(c // 2 + i) % len(bad)]
+            conn = client._connection()
+            conn.request("POST", "/v1/decide", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            text = response.read()
+            if response.status != status or list(json.loads(text)) != ["error"]:
+                with lock:
+                    failures.append(f"bad request {body[:40]!r}: {response.status} {text[:200]!r}")
+        client.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    assert good_answers == 16 * 3
+    assert Client(loopback.url).health()["status"] == "ok"
+
+
+class _Peer(http.server.BaseHTTPRequestHandler):
+    """A server at the remote URL that is not (or no longer) a logicdistill server."""
+
+    answer: bytes = b""
+    status = 200
+    delay = 0.0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        time.sleep(self.delay)
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.answer)))
+        self.end_headers()
+        self.wfile.write(self.answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def peer():
+    servers = []
+
+    def start(answer: bytes = b"", status: int = 200, delay: float = 0.0) -> str:
+        handler = type("Peer", (_Peer,), {"answer": answer, "status": status, "delay": delay})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _act(task_name: str, url: str, timeout: float = 10.0) -> UserError:
+    task = get_task(task_name)
+    env = task.make_env()
+    obs, info = env.reset(seed=0)
+    policy = RemotePolicy(task, f"remote:{url}", timeout=timeout)
+    policy.reset(env.unwrapped, 0)
+    try:
+        with pytest.raises(UserError) as caught:
+            policy.act(obs, info)
+    finally:
+        policy.close()
+        env.close()
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message and len(message) < 400, message
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "said"),
+    [
+        (b"<html>a proxy's page</html>", 200, "answered 200 with no JSON: <html>a proxy's page</html>"),
+        (b"", 200, "answered no decision"),
+        (b"[1, 2]", 200, "answered no decision"),
+        (b'{"action": null, "stages": "x"}', 200, "answered no decision"),
+        (b'{"action": "banana", "stages": []}', 200, "an action task 'pursuit' cannot play: \"banana\""),
+        (b'{"action": [1e400, 2], "stages": []}', 200, "cannot play: [Infinity, 2]"),
+        (b"<html>\n<b>502</b>\n</html>", 502, "server answered 502: <html> <b>502</b> </html>"),
+        (b"[" * 100_000, 200, "answered 200 with no JSON"),
+    ],
+)
+def test_remote_policy_against_a_server_answering_garbage(peer, answer, status, said):
+    assert said in str(_act("pursuit", peer(answer, status)))
+
+
+def test_remote_policy_reads_a_stage_in_another_shape_without_a_traceback(peer):
+    task = get_task("blackjack")
+    env = task.make_env()
+    obs, info = env.reset(seed=0)
+    url = peer(b'{"action": 1, "stages": [{"stage": "decide"}, "x", {"candidates": [{"p": "high"}]}]}')
+    policy = RemotePolicy(task, f"remote:{url}")
+    policy.reset(env.unwrapped, 0)
+    assert policy.act(obs, info) == 1
+    assert policy.last_trace.count("another shape") == 3
+    policy.close()
+    env.close()
+
+
+def test_remote_policy_against_a_server_that_is_down_or_slow(peer):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}"
+    assert "cannot reach" in str(_act("blackjack", down))
+    start = time.monotonic()
+    slow = peer(b'{"action": 1, "stages": []}', delay=3.0)
+    assert "timed out" in str(_act("blackjack", slow, timeout=0.5))
+    assert time.monotonic() - start < 3.0  # the timeout ends the wait, not the server
