@@ -249,3 +249,28 @@ def test_remote_policy_against_a_server_that_is_down_or_slow(peer):
     slow = peer(b'{"action": 1, "stages": []}', delay=3.0)
     assert "timed out" in str(_act("blackjack", slow, timeout=0.5))
     assert time.monotonic() - start < 3.0  # the timeout ends the wait, not the server
+
+
+def test_viewer_episodes_started_at_once_all_start_and_stay_capped(service):
+    """Bases built in several threads at once (each episode's teacher-program parses its base): CPython 3.11's
+    parser shares state between threads, and a SystemError once reached a client as a 500."""
+    from fastapi.testclient import TestClient
+
+    from logicdistill.serve.app import create_app
+
+    app = create_app(service)
+    statuses: list[int] = []
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def start(seed: int) -> None:
+            body = {"policies": ["teacher-program", "random"], "seed": 2**32 - 1 - seed}
+            statuses.append(client.post("/v1/episodes", json=body).status_code)
+
+        threads = [threading.Thread(target=start, args=(i,)) for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert statuses == [200] * 12
+        assert len(app.state.episodes._episodes) == app.state.episodes.limit  # the oldest were closed
+        assert client.post("/v1/episodes/e1/step").status_code == 404

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from logicdistill.sandbox import ast_parse
 from logicdistill.sandbox.policy import (
     ALLOWED_DUNDER_METHODS,
     DEFAULT_IMPORTS,
@@ -177,7 +178,7 @@ def parse_checked(
     if len(source) > MAX_SOURCE_CHARS:
         return CheckResult(False, f"source longer than {MAX_SOURCE_CHARS} characters", None, "size"), None
     try:
-        tree = ast.parse(source, filename="<sandbox>", mode="exec")
+        tree = ast_parse.parse(source, filename="<sandbox>", mode="exec")
     except SyntaxError as exc:
         return CheckResult(False, f"syntax error: {exc.msg}", exc.lineno, "syntax"), None
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
@@ -204,7 +205,7 @@ def parse_checked(
     try:
         with warnings.catch_warnings():  # the worker compiles again; here only the verdict matters, not lint
             warnings.simplefilter("ignore")
-            compile(tree, "<sandbox>", "exec", dont_inherit=True)
+            ast_parse.compile_tree(tree, "<sandbox>", "exec")
     except SyntaxError as exc:
         return CheckResult(False, f"does not compile: {exc.msg}", exc.lineno, "syntax"), None
     except (ValueError, RecursionError, MemoryError) as exc:

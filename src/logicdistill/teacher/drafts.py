@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from logicdistill.functionbase.function import Function, Provenance, function_from_dict
+from logicdistill.sandbox import ast_parse
 from logicdistill.tasks.base import Stage
 from logicdistill.teacher.parsing import ReplyParseError, extract_code_blocks, extract_json
 
@@ -87,7 +88,7 @@ def _sources_by_name(blocks: list[str]) -> dict[str, str]:
     out = {}
     for block in blocks:
         try:
-            tree = ast.parse(block)
+            tree = ast_parse.parse(block)
         except SyntaxError as err:
             raise ReplyParseError(f"a ```python block does not parse: {err.msg} (line {err.lineno})") from None
         public = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]

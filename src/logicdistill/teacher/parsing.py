@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from logicdistill.errors import FormatError
 from logicdistill.llm.client import ChatClient, TeacherError
 from logicdistill.llm.transport import safe_text
+from logicdistill.sandbox import ast_parse
 
 T = TypeVar("T")
 
@@ -58,7 +59,7 @@ def _fenced_blocks(text: str) -> tuple[list[tuple[str, str]], bool]:
 def _looks_like_code(text: str) -> bool:
     """True when ``text`` parses as Python and is more than bare names or literals (a one-word reply parses too)."""
     try:
-        tree = ast.parse(text)
+        tree = ast_parse.parse(text)
     except (SyntaxError, ValueError):
         return False
     trivial = (ast.Name, ast.Constant)
