@@ -94,6 +94,24 @@ def test_print_is_discarded_and_runtime_errors_are_reported(sandbox: Sandbox):
     assert (failed.kind, failed.reason) == ("error", "IndexError: list index out of range")
 
 
+def test_a_call_that_spent_its_cpu_budget_is_not_run_again():
+    """A server's client that repeats a hostile state would otherwise hold the pool a CPU budget per request."""
+    import time
+
+    source = "def spin(n):\n    while True:\n        pass\ndef hog(n):\n    return len([0] * (n * 10 ** 8))\n"
+    with Sandbox(cpu_seconds=0.3, wall_seconds=3.0, memory_mb=256) as sb:
+        sb.load("m", source)
+        start = time.monotonic()
+        first = sb.call_many([("m", "spin", [1]), ("m", "spin", [1]), ("m", "spin", [1])])  # also within a batch
+        assert [r.kind for r in first] == ["timeout"] * 3
+        assert "not run again" not in first[0].reason and all("not run again" in r.reason for r in first[1:])
+        assert sb.call("m", "spin", [1]).reason.endswith("(this exact call did so before: not run again)")
+        assert time.monotonic() - start < 2.5  # one budget spent, not four
+        assert "not run again" not in sb.call("m", "spin", [2]).reason  # other arguments run
+        assert sb.call("m", "hog", [5]).kind == "memory"
+        assert "not run again" in sb.call("m", "hog", [5]).reason
+
+
 def test_wall_time_limit_kills_the_worker():
     with Sandbox(cpu_seconds=30, wall_seconds=0.5, memory_mb=256) as sb:
         sb.load("counter", COUNTER)

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from logicdistill.sandbox.worker import NotJsonable, OutputTooLarge, to_jsonable
 
 MAX_MODULES_PER_WORKER = 256  # a worker caches every module it loads; recycle it past this many
 MAX_ARGUMENT_BYTES = 64 << 20
+MAX_REMEMBERED_FAILURES = 4096  # calls that spent a CPU or memory budget (a few hundred bytes each)
 KINDS = ("ok", "rejected", "error", "timeout", "memory", "output", "crash")
 
 
@@ -81,6 +83,19 @@ def _from_reply(reply: Any) -> CallResult:
     return CallResult(kind == "ok", reply.get("value"), kind, None if reason is None else _printable(reason), seconds)
 
 
+def _spent_its_budget(result: CallResult) -> bool:
+    """A failure the same call would meet again: its CPU budget or its memory (a wall-clock timeout may be a
+    busy machine's, a crash the system's, so those are run again)."""
+    if result.kind == "memory":
+        return True
+    return result.kind == "timeout" and (result.reason or "").startswith("CPU time limit")
+
+
+def _call_key(message: dict[str, Any]) -> str:
+    exact = [message["hash"], message["module"], message["function"], message["args"], message["kwargs"]]
+    return hashlib.sha256(json.dumps(exact, sort_keys=True).encode()).hexdigest()
+
+
 def _cleanup(workers: list[WorkerProcess], tmpdir: str) -> None:
     for worker in workers:
         worker.kill()
@@ -126,6 +141,11 @@ class Sandbox:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
+        # Calls that spent a whole CPU or memory budget, by their exact request: the same call is answered
+        # with the same failure at once instead of burning the budget again (functions are deterministic in
+        # their JSON arguments). A server otherwise lets one client that repeats a hostile state hold the
+        # decision thread for seconds per request, and every other client waits behind it.
+        self._doomed: OrderedDict[str, CallResult] = OrderedDict()
 
     def __enter__(self) -> Sandbox:
         return self
@@ -169,6 +189,8 @@ class Sandbox:
         pending: list[tuple[int, dict[str, Any], _Module]] = []
         for index, request in enumerate(requests):
             prepared = self._prepare(request if isinstance(request, CallRequest) else CallRequest(*request))
+            if not isinstance(prepared, CallResult) and self._doomed:
+                prepared = self._known_failure(prepared[0]) or prepared
             results.append(prepared if isinstance(prepared, CallResult) else None)
             if not isinstance(prepared, CallResult):
                 pending.append((index, *prepared))
@@ -186,6 +208,20 @@ class Sandbox:
                 for index, result in chunk_results:
                     results[index] = result
         return [r for r in results if r is not None]
+
+    def _known_failure(self, message: dict[str, Any]) -> CallResult | None:
+        with self._lock:
+            failure = self._doomed.get(_call_key(message))
+        if failure is None:
+            return None
+        return _failed(failure.kind, f"{failure.reason} (this exact call did so before: not run again)")
+
+    def _remember_failure(self, message: dict[str, Any], result: CallResult) -> None:
+        key = _call_key(message)
+        with self._lock:
+            self._doomed[key] = result
+            while len(self._doomed) > MAX_REMEMBERED_FAILURES:
+                self._doomed.popitem(last=False)
 
     def close(self) -> None:
         """Stop every worker and remove the working folder; the sandbox cannot be used afterwards.
@@ -229,7 +265,18 @@ class Sandbox:
             while items and not self._closed:  # a closing sandbox starts no fresh worker
                 done = self._run_batch(worker, items)
                 out.extend(done)
+                failed = [(items[len(done) - 1][1], done[-1][1])] if done and _spent_its_budget(done[-1][1]) else []
                 items = items[len(done) :]
+                for message, result in failed:  # the same call later in this batch is not run again either
+                    self._remember_failure(message, result)
+                    rest = []
+                    for item in items:
+                        known = self._known_failure(item[1])
+                        if known is None:
+                            rest.append(item)
+                        else:
+                            out.append((item[0], known))
+                    items = rest
             return out
         finally:
             self._idle.put(worker)
