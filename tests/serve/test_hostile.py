@@ -318,3 +318,25 @@ def test_viewer_episodes_started_at_once_all_start_and_stay_capped(service):
         assert statuses == [200] * 12
         assert len(app.state.episodes._episodes) == app.state.episodes.limit  # the oldest were closed
         assert client.post("/v1/episodes/e1/step").status_code == 404
+
+
+def test_requests_cannot_make_the_server_load_students_without_bound(client, service, monkeypatch):
+    """Each ld variant a request names loads a student (1-2 GB): past the cap it is a 503, at once."""
+    state = {"player_sum": 16, "dealer_card": 10, "usable_ace": False}
+    monkeypatch.setattr(service, "max_extra_students", 0)
+    start = time.monotonic()
+    response = client.post("/v1/decide", json={"state": state, "task": "blackjack", "policy": "ld"})
+    assert response.status_code == 503 and "student models besides its own" in response.json()["error"]
+    assert time.monotonic() - start < 2  # refused before loading anything
+    assert client.post("/v1/decide", json={"state": state, "task": "blackjack"}).status_code == 200  # no model
+
+
+def test_a_policy_that_cannot_be_served_is_refused_at_once_and_remembered_within_bounds(client, service):
+    state = {"player_sum": 16, "dealer_card": 10, "usable_ace": False}
+    for i in range(300):
+        response = client.post(
+            "/v1/decide", json={"state": state, "task": "blackjack", "policy": f"remote:http://127.0.0.1:{i + 1}"}
+        )
+        assert response.status_code == 422 and "needs its live environment" in response.json()["error"]
+    assert len(service._refused) <= 256
+    assert client.get("/v1/health").json()["status"] == "ok"

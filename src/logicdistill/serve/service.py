@@ -25,6 +25,10 @@ from logicdistill.settings import Settings
 from logicdistill.tasks import Task, get_task, task_names
 
 DEADLINE_S = 30.0
+# Policies a request may load besides the served one that hold a student model (each ~1-2 GB of memory): a
+# client naming every ld variant of every task must not be able to grow the server without bound.
+MAX_EXTRA_STUDENTS = 3
+MAX_REFUSED = 256
 
 
 class RequestError(Exception):
@@ -64,6 +68,8 @@ class DecisionService:
         self.policy_kwargs = policy_kwargs or {}
         self.window_s, self.max_batch, self.deadline_s = window_s, max_batch, deadline_s
         self._served: dict[tuple[str, str], Served] = {}
+        self._refused: dict[tuple[str, str], tuple[int, str]] = {}  # loads that failed: refused again at once
+        self.max_extra_students = MAX_EXTRA_STUDENTS
         self._tasks: dict[str, Task] = {}
         self._loading = threading.Lock()
         self._rules_pool = ThreadPoolExecutor(4, thread_name_prefix="ld-rules")
@@ -90,8 +96,39 @@ class DecisionService:
         key = (task.name, name)
         with self._loading:
             if key not in self._served:
-                self._served[key] = self._load(task, name)
+                if key in self._refused:  # a fresh error each time: a raised one would grow its traceback
+                    raise RequestError(*self._refused[key])
+                try:
+                    self._check_room(task, name)
+                    self._served[key] = self._load(task, name)
+                except RequestError as err:
+                    # a name that cannot be served now cannot be served later either (remembered up to a
+                    # bound: names are the client's, remote:URL ones without end)
+                    if err.status != 503 and len(self._refused) < MAX_REFUSED:
+                        self._refused[key] = (err.status, err.message)
+                    raise
             return self._served[key]
+
+    def _check_room(self, task: Task, name: str) -> None:
+        """A 503 when loading ``name`` would hold more student models than the served one plus the cap."""
+        if not self._served:  # the served policy itself, at start
+            return
+        try:
+            loads_student = policy_spec_for(task, name).loads_student
+        except UserError:
+            return  # an unknown name: _load says so
+        students = [
+            key
+            for key, s in self._served.items()
+            if key != (self.task_name, self.policy_name) and policy_spec_for(s.task, s.name).loads_student
+        ]
+        if loads_student and len(students) >= self.max_extra_students:
+            held = ", ".join("/".join(k) for k in students)
+            raise RequestError(
+                503,
+                f"this server holds {len(students)} student models besides its own ({held}): "
+                f"serve {task.name}/{name} with its own `logicdistill serve --task {task.name} --policy {name}`",
+            )
 
     def _load(self, task: Task, name: str) -> Served:
         try:
