@@ -340,3 +340,23 @@ def test_a_policy_that_cannot_be_served_is_refused_at_once_and_remembered_within
         assert response.status_code == 422 and "needs its live environment" in response.json()["error"]
     assert len(service._refused) <= 256
     assert client.get("/v1/health").json()["status"] == "ok"
+
+
+def test_a_trickled_body_is_dropped_and_requests_at_once_are_bounded(service):
+    """A client that sends half a body and waits holds a request slot until the body timeout (408), and
+    past ``max_in_flight`` requests at once the server answers 503 at once instead of queueing bodies."""
+    from logicdistill.serve.app import create_app
+    from tests.serve.conftest import LoopbackServer
+
+    with LoopbackServer(create_app(service, body_timeout_s=1.0, max_in_flight=1)) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow:
+            slow.sendall(b'POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"state": ')
+            time.sleep(0.3)
+            with pytest.raises(ServerError) as busy:
+                Client(server.url).request("POST", "/v1/decide", {"state": {}})
+            assert busy.value.status == 503 and "requests already" in busy.value.message
+            start = time.monotonic()
+            reply = slow.recv(4096).decode()
+            assert time.monotonic() - start < 5
+        assert reply.startswith("HTTP/1.1 408") and '{"error":"the body did not arrive within 1 s"}' in reply
+        assert Client(server.url).health()["status"] == "ok"

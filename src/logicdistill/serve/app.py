@@ -26,6 +26,8 @@ from logicdistill.serve.schemas import DecideAnswer, DecideRequest, EpisodeReque
 from logicdistill.serve.service import DecisionService, RequestError
 
 MAX_BODY = 1 << 20  # 1 MiB: a pursuit state with a full 60-step history is ~10 KiB
+BODY_TIMEOUT_S = 30.0  # a client that trickles its body (or stops mid-way) is dropped after this long
+MAX_IN_FLIGHT = 512  # requests at once: bounds the memory bodies may take (512 x MAX_BODY at worst)
 MAX_DEPTH = 32  # a pursuit state nests 5 levels; deeper bodies are refused before anything walks them
 OPEN_PATHS = ("/", "/v1/health", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/favicon.ico")
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -34,9 +36,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "malformed JSON"),
         (401, "missing or wrong API key"),
         (404, "unknown task or policy"),
+        (408, "a body that did not arrive in time"),
         (413, "body over the cap"),
         (415, "a compressed body (Content-Encoding)"),
         (422, "a body or state that breaks its schema, an unknown rule kind"),
+        (503, "shutting down, too many requests at once, or too many student models loaded"),
         (504, "no decision within the deadline"),
     )
 }
@@ -52,8 +56,23 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": line}, status_code=status)
 
 
-async def read_body(request: Request, model: type[BaseModel], max_body: int) -> Any:
-    """The request body as ``model``, read up to ``max_body`` bytes; a RequestError otherwise."""
+async def read_body(request: Request, model: type[BaseModel], max_body: int, timeout_s: float = BODY_TIMEOUT_S) -> Any:
+    """The request body as ``model``, read up to ``max_body`` bytes within ``timeout_s``; a RequestError
+    otherwise."""
+    try:
+        raw = await asyncio.wait_for(_read_raw(request, max_body), timeout_s)
+    except asyncio.TimeoutError:
+        raise RequestError(408, f"the body did not arrive within {timeout_s:g} s") from None
+    data = parse_json(raw)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise RequestError(422, f"{where}: {first.get('msg', 'invalid')} ({len(err.errors())} problem(s))") from None
+
+
+async def _read_raw(request: Request, max_body: int) -> bytes:
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise RequestError(415, f"Content-Encoding {encoding[:40]!r} is not accepted: send the JSON as it is")
@@ -69,13 +88,7 @@ async def read_body(request: Request, model: type[BaseModel], max_body: int) -> 
             chunks.append(chunk)
     except ClientDisconnect:
         raise RequestError(400, "the client disconnected before sending the whole body") from None
-    data = parse_json(b"".join(chunks))
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise RequestError(422, f"{where}: {first.get('msg', 'invalid')} ({len(err.errors())} problem(s))") from None
+    return b"".join(chunks)
 
 
 def parse_json(raw: bytes) -> Any:
@@ -113,6 +126,8 @@ def create_app(
     service: DecisionService,
     api_key: str | None = None,
     max_body: int = MAX_BODY,
+    body_timeout_s: float = BODY_TIMEOUT_S,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> FastAPI:
     app = FastAPI(
         title="logicdistill serve",
@@ -124,8 +139,20 @@ def create_app(
     episodes = EpisodeBook()
     app.state.service, app.state.episodes = service, episodes
 
+    in_flight = 0
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
+        nonlocal in_flight
+        if in_flight >= max_in_flight:
+            return error(503, f"the server is answering {in_flight} requests already; try again shortly")
+        in_flight += 1  # the event loop's one thread: no lock needed
+        try:
+            return await _guarded(request, call_next)
+        finally:
+            in_flight -= 1
+
+    async def _guarded(request: Request, call_next: Any) -> Any:
         if api_key and request.url.path not in OPEN_PATHS and request.url.path.startswith("/v1/"):
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {api_key}".encode()):
@@ -179,7 +206,7 @@ def create_app(
         },
     )
     async def decide(request: Request) -> dict[str, Any]:
-        body = await read_body(request, DecideRequest, max_body)
+        body = await read_body(request, DecideRequest, max_body, body_timeout_s)
         return await service.decide(body.state, body.task, body.policy)
 
     @app.get("/v1/tasks")
@@ -194,7 +221,7 @@ def create_app(
 
     @app.post("/v1/episodes")
     async def new_episode(request: Request) -> dict[str, Any]:
-        body = await read_body(request, EpisodeRequest, max_body)
+        body = await read_body(request, EpisodeRequest, max_body, body_timeout_s)
         loop = asyncio.get_running_loop()
         episode = await loop.run_in_executor(None, _start_episode, service, episodes, body)
         return await _on_decision_thread(service, episode.start)
