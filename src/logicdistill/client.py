@@ -36,11 +36,15 @@ def _excerpt(raw: bytes) -> str:
 
 class Client:
     def __init__(self, url: str, api_key: str | None = None, timeout: float = 60.0):
-        parts = urlsplit(url if "://" in url else f"http://{url}")
+        try:
+            parts = urlsplit(url if "://" in url else f"http://{url}")
+            port = parts.port  # parsed on first use: a port out of range or not a number is a ValueError
+        except ValueError as err:
+            raise UserError(f"server URL {url[:200]!r}: {err}; want http://HOST:PORT") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"server URL {url!r}: want http://HOST:PORT")
+            raise UserError(f"server URL {url[:200]!r}: want http://HOST:PORT")
         self.url = f"{parts.scheme}://{parts.netloc}"
-        self._https, self._host, self._port = parts.scheme == "https", parts.hostname, parts.port
+        self._https, self._host, self._port = parts.scheme == "https", parts.hostname, port
         self.api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         self.timeout = timeout
         self._local = threading.local()

@@ -362,3 +362,18 @@ def test_a_trickled_body_is_dropped_and_requests_at_once_are_bounded(service):
             assert time.monotonic() - start < 5
         assert reply.startswith("HTTP/1.1 408") and '{"error":"the body did not arrive within 1 s"}' in reply
         assert Client(server.url).health()["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://127.0.0.1:99999", "Port out of range"),
+        ("http://127.0.0.1:abc", "Port could not be cast"),
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("ftp://host", "want http://HOST:PORT"),
+    ],
+)
+def test_remote_policy_with_a_malformed_url_is_one_line(url, said):
+    with pytest.raises(UserError) as caught:
+        RemotePolicy(get_task("blackjack"), f"remote:{url}")
+    assert said in str(caught.value) and "\n" not in str(caught.value)
