@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -141,17 +142,43 @@ def run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
     )
+    try:
+        listening = listen(args.host, args.port)
+    except UserError:
+        service.close()
+        raise
+    port = listening.getsockname()[1]  # --port 0: the port the system chose, for the client to use
+    host = f"[{args.host}]" if ":" in args.host else args.host
     print(
-        f"serving {args.task}/{args.policy} at http://{args.host}:{args.port} (viewer /, API docs /docs); "
+        f"serving {args.task}/{args.policy} at http://{host}:{port} (viewer /, API docs /docs); "
         "SIGTERM or Ctrl-C stops it",
         flush=True,
     )
     server = DrainingServer(config)
     try:
-        server.run()
+        server.run(sockets=[listening])
     finally:
         service.close()
+        listening.close()
     return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` for uvicorn; a port in use or a host that does not resolve is one
+    line (uvicorn would log it and exit 1 after starting the application)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as err:
+        raise UserError(f"cannot listen on {host}:{port}: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.set_inheritable(True)
+    except OSError as err:
+        sock.close()
+        raise UserError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    return sock
 
 
 class DrainingServer:
