@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from logicdistill.errors import UserError
 
 API_KEY_ENV = "LOGICDISTILL_API_KEY"
+MAX_ANSWER_BYTES = 64 << 20  # a decision is a few KiB to a few MiB (stage results are capped at 1 MB each)
 
 
 class ServerError(UserError):
@@ -69,7 +70,11 @@ class Client:
             try:
                 conn.request(method, path, body=data, headers=headers)
                 response = conn.getresponse()
-                raw = response.read()
+                raw = response.read(MAX_ANSWER_BYTES + 1)
+                if len(raw) > MAX_ANSWER_BYTES:  # not a decision: a wrong URL streaming something else
+                    conn.close()
+                    self._local.conn = None
+                    raise ServerError(0, f"{self.url} answered more than {MAX_ANSWER_BYTES} bytes: not a decision")
                 break
             except (ConnectionError, http.client.HTTPException, OSError) as err:
                 conn.close()

@@ -390,3 +390,10 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path, capsys, monkeyp
         code = main(["serve", "--task", "blackjack", "--policy", "teacher-program", "--port", str(port)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err == f"logicdistill: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_remote_policy_stops_reading_an_endless_answer(peer, monkeypatch):
+    import logicdistill.client
+
+    monkeypatch.setattr(logicdistill.client, "MAX_ANSWER_BYTES", 1000)
+    assert "answered more than 1000 bytes" in str(_act("blackjack", peer(b" " * 5000)))
