@@ -233,6 +233,20 @@ CASES = {
         400,
         "nested deeper",
     ),
+    "episode: a scenario path (a file of the server)": (
+        "POST",
+        "/v1/episodes",
+        lambda s: {"json": {"scenario": "/etc/passwd"}},
+        422,
+        "a scenario's name, not a path",
+    ),
+    "episode: a relative scenario path": (
+        "POST",
+        "/v1/episodes",
+        lambda s: {"json": {"scenario": "../scenario.json"}},
+        422,
+        "not a path",
+    ),
     "episode: a seed past 2**32": ("POST", "/v1/episodes", lambda s: {"json": {"seed": 2**64}}, 422, "seed"),
     "episode: too many policies": (
         "POST",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -295,6 +296,9 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
     names = body.policies or [service.policy_name]
     if len(names) > MAX_POLICIES:
         raise RequestError(422, f"at most {MAX_POLICIES} policies side by side")
+    if body.scenario and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", body.scenario):
+        # the command line also takes a scenario's JSON file; over HTTP that would open the server's files
+        raise RequestError(422, f"scenario {body.scenario[:64]!r}: a scenario's name, not a path")
     kwargs: dict[str, Any] = {"scenario": body.scenario} if body.scenario else {}
     served = service.served(None, None)
     student = getattr(served.policy, "student", None)
