@@ -187,6 +187,16 @@ CASES: list[Case] = [
     Case("serve --port out of range", ("serve", "--task", "pursuit", "--port", "70000"), expect="--port"),
     Case("serve --window-ms not a number", ("serve", "--task", "pursuit", "--window-ms", "x"), expect="number"),
     Case("eval remote: with no URL", ("eval", "--task", "pursuit", "--policy", "remote:"), expect="want remote:URL"),
+    Case(
+        "eval remote: with a port out of range",
+        ("eval", "--task", "pursuit", "--policy", "remote:http://127.0.0.1:99999"),
+        expect="Port out of range",
+    ),
+    Case(
+        "serve on a host that does not resolve",
+        ("serve", "--task", "blackjack", "--policy", "teacher-program", "--host", "999.1.1.1"),
+        expect="cannot listen on 999.1.1.1:8000",
+    ),
     Case("demo --out is a file", ("demo", "--out", "{d}/afile"), expect="afile"),
     Case("demo --out under /proc", ("demo", "--out", "/proc/x/demo"), expect="/proc/x"),
     Case("demo unknown scenario", ("demo", "--scenario", "nope", "--out", "{d}/demo"), expect="unknown scenario"),

@@ -109,6 +109,29 @@ CASES = {
         422,
         "unknown event kind 'volcano'",
     ),
+    "rule: a danger zone of 10^10 cells": (
+        "POST",
+        "/v1/decide",
+        lambda s: {
+            "json": {"state": _with(s, rules=[{"kind": "danger_zone", "params": {"rect": [[0, 0], [99999, 99999]]}}])}
+        },
+        422,
+        "outside every map",
+    ),
+    "rule: a danger zone off the state's board": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, rules=[{"kind": "danger_zone", "params": {"cells": [[20, 20]]}}])}},
+        422,
+        "danger zone cells (20, 20) lie off map",
+    ),
+    "rule: a slowed pursuer that is not there": (
+        "POST",
+        "/v1/decide",
+        lambda s: {"json": {"state": _with(s, rules=[{"kind": "slowed_pursuer", "params": {"index": 7}}])}},
+        422,
+        "is not a pursuer",
+    ),
     "bad rule params": (
         "POST",
         "/v1/decide",

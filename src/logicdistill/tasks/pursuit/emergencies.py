@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from logicdistill import plugins
 from logicdistill.errors import FormatError, UserError
-from logicdistill.tasks.pursuit.maps import GridMap
+from logicdistill.tasks.pursuit.maps import MAX_SIDE, GridMap
 from logicdistill.tasks.pursuit.rules import STAY, Cell, move
 
 PursuitEnv = Any  # tasks.pursuit.env.PursuitEnv, named only in annotations: env imports this module
@@ -71,7 +71,11 @@ class EmergencyEvent(ABC):
 def _cell(value: Any, what: str) -> Cell:
     ok = isinstance(value, (list, tuple)) and len(value) == 2
     if not ok or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise FormatError(f"{what}: expected a cell [row, col], got {value!r}")
+        raise FormatError(f"{what}: expected a cell [row, col], got {value!r:.80}")
+    # no map is larger: a rect corner at [100000, 100000] would otherwise build 10^10 cells (a served state's
+    # rule params come from the client)
+    if not all(0 <= v < MAX_SIDE for v in value):
+        raise FormatError(f"{what}: {list(value)!r:.80} is outside every map (rows and columns 0..{MAX_SIDE - 1})")
     return int(value[0]), int(value[1])
 
 
@@ -104,7 +108,8 @@ class DangerZone(EmergencyEvent):
     def validate(self, grid: GridMap, n_pursuers: int) -> None:  # noqa: B027 - optional hook
         off = sorted(c for c in self.cells if not (0 <= c[0] < grid.height and 0 <= c[1] < grid.width))
         if off or not self.cells:
-            raise UserError(f"danger zone cells {off} lie off map {grid.name!r} ({grid.height}x{grid.width})")
+            shown = ", ".join(map(str, off[:4])) + (f" and {len(off) - 4} more" if len(off) > 4 else "")
+            raise UserError(f"danger zone cells {shown} lie off map {grid.name!r} ({grid.height}x{grid.width})")
 
     def rule_text(self) -> str:
         if self.rect is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -210,9 +211,11 @@ def rules_from_state(state: dict[str, Any]) -> list[RuleEvent]:
     params raise FormatError."""
     from logicdistill.tasks.pursuit.emergencies import make_event
 
+    board = SimpleNamespace(height=state["height"], width=state["width"], name="of the state")
     out = []
     for rule in sorted(state.get("rules", []), key=lambda r: int(r.get("arrived_at", 0))):
         event = make_event(rule["kind"], int(rule.get("arrived_at", 0)), rule.get("params") or {})
+        event.validate(board, len(state["pursuers"]))  # as a scenario's events are on its map: a zone on the board
         out.append(
             RuleEvent(event.kind, event.rule_text(), f"{event.kind}_in_force", rule_params(event), event.recorded_dir)
         )
