@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_options.from_args(args)
     options = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
+    listening = listen(args.host, args.port)  # before the warning and the load: a port in use is one line
     warning = exposure_warning(args.host, api_key)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -136,17 +137,16 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
         )
     except RequestError as err:
+        listening.close()
         raise UserError(err.message) from None
+    except BaseException:
+        listening.close()
+        raise
     app = create_app(service, api_key, args.max_body)
     app.router.on_shutdown.append(service.close)  # after the requests in flight: decision threads, sandboxes
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
     )
-    try:
-        listening = listen(args.host, args.port)
-    except UserError:
-        service.close()
-        raise
     port = listening.getsockname()[1]  # --port 0: the port the system chose, for the client to use
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(
