@@ -397,3 +397,20 @@ def test_remote_policy_stops_reading_an_endless_answer(peer, monkeypatch):
 
     monkeypatch.setattr(logicdistill.client, "MAX_ANSWER_BYTES", 1000)
     assert "answered more than 1000 bytes" in str(_act("blackjack", peer(b" " * 5000)))
+
+
+def test_non_finite_numbers_become_null_not_a_500():
+    """A student's NaN probability or a NaN in an action would make the response fail to encode."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from logicdistill.serve.answers import candidates, jsonable
+
+    assert jsonable({"a": [float("nan"), 1.5, np.float32("inf")], "b": np.array([1.0, -np.inf])}) == {
+        "a": [None, 1.5, None],
+        "b": [1.0, None],
+    }
+    record = SimpleNamespace(probs=[("f", float("nan")), ("g", 0.25)], chosen="g", shown=None, candidates=["f", "g"])
+    assert candidates(record) == [{"name": "f", "p": 0.0}, {"name": "g", "p": 0.25}]
+    json.dumps(candidates(record), allow_nan=False)
