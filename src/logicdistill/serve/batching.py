@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from logicdistill.agent.stateless import StateEngine, StateInputs
 
 WINDOW_S = 0.004  # a few ms: at 64 clients a batch fills in well under a forward pass
 MAX_BATCH = 64
+RECENT_BATCHES = 10_000
 
 
 @dataclass
@@ -39,7 +41,9 @@ class DecisionBatcher:
         self._pending = 0  # submitted and not yet answered
         self._lock = threading.Lock()
         self._later: list[_Job] = []
-        self.batches: list[int] = []  # the size of every batch decided (the load test and bench read it)
+        # the sizes of the latest batches (the load test and bench read them); bounded: a server runs for weeks
+        self.batches: deque[int] = deque(maxlen=RECENT_BATCHES)
+        self._batch_count = self._decision_count = 0  # over the whole run, for stats()
         self.busy_s = 0.0  # seconds spent deciding (the rest of the thread's life it waited for requests)
         self._thread = threading.Thread(target=self._run, name="ld-decide", daemon=True)
         self._thread.start()
@@ -99,6 +103,8 @@ class DecisionBatcher:
             try:
                 if live:
                     self.batches.append(len(live))
+                    self._batch_count += 1
+                    self._decision_count += len(live)
                     start = time.perf_counter()
                     decisions = self.engine.decide_many([(j.inputs, j.base) for j in live])
                     self.busy_s += time.perf_counter() - start
@@ -125,12 +131,11 @@ class DecisionBatcher:
 
     def stats(self) -> dict[str, float]:
         """Batches decided, decisions in them, their mean size and the seconds spent deciding."""
-        sizes = list(self.batches)
-        n = sum(sizes)
+        batches, n = self._batch_count, self._decision_count
         return {
-            "batches": len(sizes),
+            "batches": batches,
             "decisions": n,
-            "mean_batch": n / len(sizes) if sizes else 0.0,
+            "mean_batch": n / batches if batches else 0.0,
             "busy_s": self.busy_s,
         }
 
