@@ -414,3 +414,28 @@ def test_non_finite_numbers_become_null_not_a_500():
     record = SimpleNamespace(probs=[("f", float("nan")), ("g", 0.25)], chosen="g", shown=None, candidates=["f", "g"])
     assert candidates(record) == [{"name": "f", "p": 0.0}, {"name": "g", "p": 0.25}]
     json.dumps(candidates(record), allow_nan=False)
+
+
+def test_viewer_episodes_hold_a_bounded_number_of_student_models():
+    """Each ld player of an episode on a server without a student of its own loads one (a gigabyte or two):
+    the book closes the oldest episodes past ``max_students``; the served student, shared, does not count."""
+    from types import SimpleNamespace
+
+    from logicdistill.serve.episodes import EpisodeBook
+
+    closed: list[str] = []
+    served_student = object()
+
+    def player(name: str, student: object) -> tuple:
+        policy = SimpleNamespace(student=student, close=lambda: closed.append(name))
+        return name, policy, SimpleNamespace(close=lambda: None)
+
+    book = EpisodeBook(limit=8, max_students=2)
+    task = get_task("blackjack")
+    first = book.add(task, 0, [player("a", object()), player("b", served_student)], shared=served_student)
+    second = book.add(task, 1, [player("c", object())], shared=served_student)
+    assert closed == [] and book.get(first.id) and book.get(second.id)  # two own students: within the cap
+    third = book.add(task, 2, [player("d", object()), player("e", None)], shared=served_student)
+    assert closed == ["a", "b"] and book.get(first.id) is None and book.get(third.id)
+    alone = book.add(task, 3, [player(n, object()) for n in "fghi"], shared=served_student)
+    assert book.get(alone.id) is not None and book.get(second.id) is None  # the newest stays, even over the cap

@@ -138,6 +138,7 @@ def create_app(
         responses=_ERRORS,
     )
     episodes = EpisodeBook()
+    starting = asyncio.Lock()
     app.state.service, app.state.episodes = service, episodes
 
     in_flight = 0
@@ -224,7 +225,8 @@ def create_app(
     async def new_episode(request: Request) -> dict[str, Any]:
         body = await read_body(request, EpisodeRequest, max_body, body_timeout_s)
         loop = asyncio.get_running_loop()
-        episode = await loop.run_in_executor(None, _start_episode, service, episodes, body)
+        async with starting:  # one at a time: the models of episodes being built are not yet counted
+            episode = await loop.run_in_executor(None, _start_episode, service, episodes, body)
         return await _on_decision_thread(service, episode.start)
 
     @app.post("/v1/episodes/{episode_id}/step")
@@ -315,4 +317,4 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
             policy.close()
             env.close()
         raise RequestError(422 if body.scenario else 404, str(err)) from None
-    return book.add(task, body.seed, players)
+    return book.add(task, body.seed, players, shared=student)

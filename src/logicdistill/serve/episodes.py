@@ -20,6 +20,7 @@ from logicdistill.tasks.base import Policy, Task
 
 MAX_EPISODES = 8
 MAX_POLICIES = 4
+MAX_EPISODE_STUDENTS = 4  # student models the live episodes may hold besides the served one
 
 
 @dataclass
@@ -111,18 +112,31 @@ def _new_functions(player: _Player) -> list[str]:
     return new
 
 
+def _own_students(episode: Episode, shared: Any) -> int:
+    """Players of ``episode`` holding a student model of their own (not the served policy's, ``shared``)."""
+    held = (getattr(p.policy, "student", None) for p in episode.players)
+    return sum(1 for s in held if s is not None and s is not shared)
+
+
 class EpisodeBook:
-    def __init__(self, limit: int = MAX_EPISODES):
-        self.limit = limit
+    def __init__(self, limit: int = MAX_EPISODES, max_students: int = MAX_EPISODE_STUDENTS):
+        self.limit, self.max_students = limit, max_students
         self._episodes: OrderedDict[str, Episode] = OrderedDict()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def add(self, task: Task, seed: int, players: list[tuple[str, Policy, Any]]) -> Episode:
+    def add(self, task: Task, seed: int, players: list[tuple[str, Policy, Any]], shared: Any = None) -> Episode:
+        """Keep the new episode; close the oldest while there are more than ``limit`` episodes or their players
+        hold more than ``max_students`` student models besides ``shared`` (each is a gigabyte or two)."""
         episode = Episode(f"e{next(self._ids)}", task, seed, [_Player(n, pol, env) for n, pol, env in players])
+        old = []
         with self._lock:
             self._episodes[episode.id] = episode
-            old = [self._episodes.popitem(last=False)[1] for _ in range(max(0, len(self._episodes) - self.limit))]
+            students = sum(_own_students(e, shared) for e in self._episodes.values())
+            while len(self._episodes) > 1 and (len(self._episodes) > self.limit or students > self.max_students):
+                oldest = self._episodes.popitem(last=False)[1]
+                students -= _own_students(oldest, shared)
+                old.append(oldest)
         for e in old:
             e.close()
         return episode
