@@ -158,7 +158,7 @@ CASES = {
         "/v1/decide",
         lambda s: {"content": b'{"state": {"step": ' + b"9" * 5000 + b"}}"},
         400,
-        "malformed JSON",
+        "malformed JSON: an integer of more than 4300 digits",
     ),
     "NaN is not JSON": (
         "POST",

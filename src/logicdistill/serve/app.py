@@ -107,6 +107,8 @@ def parse_json(raw: bytes) -> Any:
     except RecursionError:
         raise RequestError(400, f"malformed JSON: nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError, a bad constant, an int over 4300 digits
+        if "integer string conversion" in str(err):
+            raise RequestError(400, "malformed JSON: an integer of more than 4300 digits") from None
         raise RequestError(400, f"malformed JSON: {one_line(err)}") from None
     if _depth_over(data, MAX_DEPTH):
         raise RequestError(400, f"malformed JSON: nested deeper than {MAX_DEPTH} levels")
