@@ -439,3 +439,36 @@ def test_viewer_episodes_hold_a_bounded_number_of_student_models():
     assert closed == ["a", "b"] and book.get(first.id) is None and book.get(third.id)
     alone = book.add(task, 3, [player(n, object()) for n in "fghi"], shared=served_student)
     assert book.get(alone.id) is not None and book.get(second.id) is None  # the newest stays, even over the cap
+
+
+def test_a_rule_whose_adoption_was_refused_is_not_asked_again_at_once(tmp_path, base_root):
+    """A served state may carry a rule; when the rule teacher's answer fails admission (here a function
+    importing os), the request is a 422 in one line, and repeats of that state fail at once instead of asking
+    the teacher again (a paid call per request with a live one)."""
+    import asyncio
+
+    recorded = RECORDED.parents[1] / "pursuit"
+    folder = tmp_path / "teacher" / "pursuit"
+    folder.mkdir(parents=True)
+    (folder / "eq1_base.md").write_text((recorded / "eq1_base.md").read_text())
+    eq6 = (recorded / "eq6_danger_zone.md").read_text()
+    start = eq6.index("```python\n")
+    body = eq6.index("\n", eq6.index("def ", start)) + 1
+    (folder / "eq6_danger_zone.md").write_text(eq6[:body] + "    import os\n" + eq6[body:])
+    service = DecisionService(
+        "pursuit",
+        "teacher-program",
+        {"teacher": f"recorded:{tmp_path / 'teacher'}"},
+        policy_kwargs={"teacher-program": {"base_root": tmp_path / "bases"}},
+    )
+    state = live_states("pursuit", [0], base_root, steps=1)[0]["state"]
+    ruled = {**state, "rules": [{"kind": "danger_zone", "arrived_at": 0, "params": {"rect": [[6, 6], [7, 7]]}}]}
+    try:
+        for attempt in range(2):
+            with pytest.raises(RequestError) as caught:
+                asyncio.run(service.decide(ruled))
+            assert caught.value.status == 422 and "import of 'os' is not allowed" in caught.value.message
+            assert ("not asked again yet" in caught.value.message) == (attempt == 1)
+        assert asyncio.run(service.decide(state))["action"] is not None  # states without the rule still decide
+    finally:
+        service.close()

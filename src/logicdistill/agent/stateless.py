@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,9 @@ from logicdistill.functionbase.store import BaseVersion
 from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.tasks.state_schema import schema_problem
 from logicdistill.teacher.build import adopt_rule
+
+FAILED_RULE_TTL_S = 60.0  # a rule whose adoption failed is asked of the teacher again after this long
+MAX_FAILED_RULES = 1024
 
 
 @dataclass
@@ -92,6 +96,7 @@ class RuleBook:
         self._locks: dict[tuple[int, str, str, str], threading.Lock] = {}
         self._guard = threading.Lock()
         self.adoptions = 0  # Eq. 6 builds this process made (the rest were found in the store)
+        self._failed: dict[tuple[int, str, str, str], tuple[float, str]] = {}  # adoptions refused lately
 
     def base_for(self, rules: Sequence[RuleEvent]) -> BaseVersion:
         base = self.eq1
@@ -104,7 +109,7 @@ class RuleBook:
                 with lock:
                     number = self._known.get(key)
                     if number is None:
-                        number = self._adopt(event, base)
+                        number = self._adopt_or_recall_failure(key, event, base)
                         with self._guard:
                             self._known[key] = number
             base = self._version(number)
@@ -130,6 +135,22 @@ class RuleBook:
             with self._guard:
                 self._versions[number] = found
         return found
+
+    def _adopt_or_recall_failure(self, key: tuple[int, str, str, str], event: RuleEvent, base: BaseVersion) -> int:
+        """Adopt ``event``; a rule whose adoption failed within FAILED_RULE_TTL_S fails again at once (with a
+        live teacher each retry is a paid call, and a server's clients repeat their states)."""
+        with self._guard:
+            failed = self._failed.get(key)
+        if failed is not None and time.monotonic() - failed[0] < FAILED_RULE_TTL_S:
+            raise UserError(f"{failed[1]} (failed {time.monotonic() - failed[0]:.0f} s ago; not asked again yet)")
+        try:
+            return self._adopt(event, base)
+        except UserError as err:
+            with self._guard:
+                self._failed[key] = (time.monotonic(), str(err))
+                while len(self._failed) > MAX_FAILED_RULES:
+                    self._failed.pop(next(iter(self._failed)))
+            raise
 
     def _adopt(self, event: RuleEvent, parent: BaseVersion) -> int:
         s = self.session
