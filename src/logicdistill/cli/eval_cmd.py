@@ -278,8 +278,9 @@ def run_play(args: argparse.Namespace) -> int:
 
     def on_step(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
         print("=== start" if t == 0 else f"--- step {t}: action {_action_text(action)}  reward {reward:+g}")
-        if info.get("new_rule"):
-            print(f"NEW RULE: {info['new_rule']}")
+        arrived = task.arrived_rules_text(env, info)
+        if arrived:
+            print(f"NEW RULE: {arrived}")
         if policy.last_trace:
             print(policy.last_trace)
         print(task.describe(env))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import ipaddress
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -124,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, api_key)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    listening = bind_socket(args.host, args.port)  # a taken port fails here, before any model loads
     try:
         service = DecisionService(
             args.task,
@@ -135,23 +138,47 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
         )
     except RequestError as err:
+        listening.close()
         raise UserError(err.message) from None
+    except BaseException:
+        listening.close()
+        raise
     app = create_app(service, api_key, args.max_body)
     app.router.on_shutdown.append(service.close)  # after the requests in flight: decision threads, sandboxes
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
     )
+    port = listening.getsockname()[1]  # the one the system gave for --port 0
     print(
-        f"serving {args.task}/{args.policy} at http://{args.host}:{args.port} (viewer /, API docs /docs); "
+        f"serving {args.task}/{args.policy} at http://{args.host}:{port} (viewer /, API docs /docs); "
         "SIGTERM or Ctrl-C stops it",
         flush=True,
     )
     server = DrainingServer(config)
     try:
-        server.run()
+        server.run(sockets=[listening])
     finally:
+        listening.close()
         service.close()
     return 0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before ``serving ... at`` is printed: a port already taken (another server)
+    or a host this machine does not have is one line, not uvicorn's log and exit 3."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as err:
+        raise UserError(f"cannot serve on --host {host}: {err.strerror}") from None
+    listening = socket.socket(family, kind, proto)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a restart reuses the port
+    try:
+        listening.bind(address)
+    except OSError as err:
+        listening.close()
+        why = "already in use (another server?)" if err.errno == errno.EADDRINUSE else err.strerror
+        raise UserError(f"cannot serve on {host}:{port}: {why}; choose another with --port") from None
+    return listening
 
 
 class DrainingServer:

@@ -187,6 +187,11 @@ class Task(ABC):
         ``state_facts`` while it is in force, is named ``<kind>_in_force``."""
         return []
 
+    def arrived_rules_text(self, env: gym.Env, info: dict[str, Any]) -> str | None:
+        """The text of the rules arriving with this step's info (``rule_events``), one per line, for ``play``'s
+        trace and the viewer; None when none arrives."""
+        return "\n".join(event.text for event in self.rule_events(env, info)) or None
+
     def rule_kinds(self) -> tuple[str, ...]:
         """The kinds of rule that may arrive mid-task; each gives the fact ``<kind>_in_force``. None by default."""
         return ()

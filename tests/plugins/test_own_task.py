@@ -1,0 +1,105 @@
+"""A user's own task, followed through the README as a user would: ``--plugin FILE`` and ``--teacher
+recorded:DIR`` with a task shaped unlike the shipped ones (tests/plugins/thermostat_plugin.py: a 1-D
+thermostat, two stages, an exact oracle, a rule that arrives under the task's own info key)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from logicdistill.cli import main
+from logicdistill.tasks import unregister_task
+
+HERE = Path(__file__).resolve().parent
+PLUGIN = str(HERE / "thermostat_plugin.py")
+REPLIES = f"recorded:{HERE / 'recorded_thermostat'}"
+REPO = HERE.parents[1]
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path / "home"))
+    yield
+    unregister_task("thermostat")
+
+
+def _frames(html: Path) -> list[dict]:
+    match = re.search(r"window\.LD_CONFIG = (\{.*?\});?\s*</script>", html.read_text(), re.S)
+    assert match, "no embedded episode"
+    return json.loads(match.group(1))["frames"]
+
+
+def test_the_own_task_checks_and_plays_every_function_base_policy(tmp_path, capsys):
+    assert main(["--plugin", PLUGIN, "check-task", "thermostat", "--teacher", REPLIES]) == 0, capsys.readouterr()
+    out = tmp_path / "r.json"
+    argv = ["--plugin", PLUGIN, "eval", "--task", "thermostat", "--policy", "optimal,teacher-program,manual-match"]
+    argv += ["--teacher", REPLIES, "--eco-at", "1", "--episodes", "3", "--quiet", "--json", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    results = {r["policy"]: r["metrics"] for r in json.loads(out.read_text())}
+    assert results["teacher-program"]["mean_return"] == results["optimal"]["mean_return"]
+    assert results["manual-match"]["new_function_choice_rate"] == 1.0
+    assert results["manual-match"]["violations"] == 0
+
+
+def test_the_table_of_a_task_without_captures_says_nothing_of_captured_episodes(capsys):
+    argv = ["--plugin", PLUGIN, "eval", "--task", "thermostat", "--policy", "optimal,teacher-program"]
+    assert main([*argv, "--teacher", REPLIES, "--episodes", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "(1.00x)" in out and "(1.23x): the value divided by optimal's" in out
+    assert "captured" not in out
+
+
+def test_a_rule_arriving_under_the_tasks_own_info_key_is_shown_by_play_and_the_html_page(tmp_path, capsys):
+    """The arrival is the task's ``rule_events`` (not pursuit's ``new_rule`` info key): play's trace and the
+    viewer name the rule at the step it arrives, beside the functions its adoption added."""
+    html = tmp_path / "episode.html"
+    argv = ["--plugin", PLUGIN, "play", "--task", "thermostat", "--policy", "teacher-program", "--teacher", REPLIES]
+    assert main([*argv, "--eco-at", "2", "--seed", "3", "--html", str(html)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("NEW RULE: Eco mode: from now on the cooler must stay off.") == 1
+    frames = _frames(html)
+    rules = [(f["step"], f["players"][0]["rule"]) for f in frames if f["players"][0]["rule"]]
+    assert len(rules) == 1 and rules[0][0] == 2 and rules[0][1].startswith("Eco mode")
+    assert any("coast_down" in f["players"][0]["new_functions"] for f in frames)
+
+
+def test_a_plugin_task_is_named_in_the_help_of_task_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["--plugin", PLUGIN, "eval", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"--task TASK one of: [a-z, ]*thermostat", help_text)
+
+
+def test_a_missing_recorded_reply_says_how_to_give_one(tmp_path, capsys):
+    argv = ["--plugin", PLUGIN, "base", "build", "--task", "thermostat", "--teacher", f"recorded:{tmp_path}"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DIR/thermostat/eq1_base.md" in err and "--teacher recorded:DIR" in err
+
+
+def test_serve_on_a_taken_port_is_one_line_before_it_says_serving(tmp_path):
+    pytest.importorskip("uvicorn", reason="the [serve] extra is not installed")
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        argv = [sys.executable, "-m", "logicdistill", "--plugin", PLUGIN, "serve", "--task", "thermostat"]
+        argv += ["--policy", "teacher-program", "--teacher", REPLIES, "--port", str(port)]
+        env = dict(os.environ, PYTHONPATH=str(REPO / "src"), LOGICDISTILL_HOME=str(tmp_path / "home"))
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        taken.close()
+    assert done.returncode == 2, done.stderr
+    assert "serving" not in done.stdout
+    assert done.stderr.strip() == (
+        f"logicdistill: error: cannot serve on 127.0.0.1:{port}: already in use (another server?); "
+        "choose another with --port"
+    )
