@@ -103,3 +103,43 @@ def test_serve_on_a_taken_port_is_one_line_before_it_says_serving(tmp_path):
         f"logicdistill: error: cannot serve on 127.0.0.1:{port}: already in use (another server?); "
         "choose another with --port"
     )
+
+
+def test_the_served_own_task_decides_adopts_its_rule_and_plays_viewer_episodes_with_its_options(tmp_path):
+    """SPEC §8 for a plugin task: /v1/tasks names its environment options, a viewer episode takes them as
+    ``env_args`` (the rule then arrives and is shown), and an option it does not offer is a 422 in one line."""
+    pytest.importorskip("fastapi", reason="the [serve] extra is not installed")
+    from fastapi.testclient import TestClient
+
+    from logicdistill import plugins
+    from logicdistill.serve.app import create_app
+    from logicdistill.serve.service import DecisionService
+
+    plugins.import_plugin(PLUGIN)
+    service = DecisionService("thermostat", "teacher-program", {"teacher": REPLIES})
+    try:
+        with TestClient(create_app(service), raise_server_exceptions=False) as client:
+            info = client.get("/v1/tasks/thermostat").json()
+            assert info["options"] == {"eco_at": "the step at which eco mode (no cooling) arrives"}
+            eco = [{"kind": "eco_mode", "text": "no cooling", "arrived_at": 1, "params": {}}]
+            answer = client.post(
+                "/v1/decide", json={"state": {"temperature": 27, "low": 19, "high": 22, "step": 2, "rules": eco}}
+            ).json()
+            assert answer["action"] == 0 and answer["stages"][1]["chosen"] == "coast_down"
+            body = {"task": "thermostat", "policies": ["teacher-program"], "seed": 3, "env_args": {"eco_at": 2}}
+            snapshot = client.post("/v1/episodes", json=body).json()
+            assert snapshot["players"][0]["board"]["kind"] == "text"
+            rules = []
+            for _ in range(3):
+                snapshot = client.post(f"/v1/episodes/{snapshot['episode']}/step").json()
+                rules.append(snapshot["players"][0]["rule"])
+            assert rules[0] is None and rules[1].startswith("Eco mode") and rules[2] is None
+            for env_args, word in [
+                ({"flood_at": 2}, "no environment option 'flood_at'"),
+                ({"eco_at": "../x.json"}, ""),
+            ]:
+                refused = client.post("/v1/episodes", json={**body, "env_args": env_args})
+                assert refused.status_code == 422 and word in refused.json()["error"]
+                assert "\n" not in refused.json()["error"]
+    finally:
+        service.close()

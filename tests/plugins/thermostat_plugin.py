@@ -206,7 +206,7 @@ class ThermostatTask(Task):
     def state_schema(self) -> dict[str, Any]:
         return {
             "type": "object",
-            "required": ["temperature", "step"],
+            "required": ["temperature", "low", "high", "step"],
             "properties": {
                 "temperature": {"type": "integer", "minimum": 0, "maximum": MAX_T},
                 "low": {"type": "integer"},

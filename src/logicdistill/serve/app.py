@@ -216,6 +216,7 @@ def _task_info(task: Any) -> dict[str, Any]:
         "state_format": state_format,
         "policies": sorted(names(policy_specs(task).values())),
         "scenarios": scenarios,
+        "options": task.env_options(),
     }
 
 
@@ -230,6 +231,12 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
     if len(names) > MAX_POLICIES:
         raise RequestError(422, f"at most {MAX_POLICIES} policies side by side")
     kwargs: dict[str, Any] = {"scenario": body.scenario} if body.scenario else {}
+    offered = task.env_options()
+    unknown = sorted(set(body.env_args) - set(offered))
+    if unknown:
+        known = ", ".join(offered) or "none"
+        raise RequestError(422, f"task {task.name!r} has no environment option {unknown[0]!r} (it has: {known})")
+    kwargs.update(body.env_args)
     served = service.served(None, None)
     student = getattr(served.policy, "student", None)
     players = []
@@ -240,9 +247,10 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
             if student is not None and name in ("ld", "ld-generate") and "student" not in options:
                 options["student"] = student
             players.append((name, make_policy(task, name, service.settings, **options), make_env(task, kwargs)))
-    except UserError as err:
+    except (UserError, ValueError, TypeError) as err:  # ValueError, TypeError: an env refusing an option's value
         for _, policy, env in players:
             policy.close()
             env.close()
-        raise RequestError(422 if body.scenario else 404, str(err)) from None
+        message = str(err) if isinstance(err, UserError) else f"bad environment option: {one_line(err)}"
+        raise RequestError(422 if body.scenario or body.env_args else 404, message) from None
     return book.add(task, body.seed, players)
