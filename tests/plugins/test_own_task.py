@@ -143,3 +143,13 @@ def test_the_served_own_task_decides_adopts_its_rule_and_plays_viewer_episodes_w
                 assert "\n" not in refused.json()["error"]
     finally:
         service.close()
+
+
+def test_eval_without_the_teacher_that_built_the_base_names_that_teacher(capsys):
+    """A session reuses the base of its own teacher only: after ``base build --teacher recorded:DIR`` an
+    ``eval`` without it says which --teacher built the stored base."""
+    assert main(["--plugin", PLUGIN, "base", "build", "--task", "thermostat", "--teacher", REPLIES]) == 0
+    capsys.readouterr()
+    assert main(["--plugin", PLUGIN, "eval", "--task", "thermostat", "--policy", "teacher-program", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.rstrip().endswith(f"(version 1) was built with --teacher {REPLIES}: pass that")
