@@ -153,3 +153,15 @@ def test_eval_without_the_teacher_that_built_the_base_names_that_teacher(capsys)
     assert main(["--plugin", PLUGIN, "eval", "--task", "thermostat", "--policy", "teacher-program", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.rstrip().endswith(f"(version 1) was built with --teacher {REPLIES}: pass that")
+
+
+def test_check_task_compares_the_stateless_views_after_a_rule_arrives_too(tmp_path, capsys):
+    """A ``facts_from_state`` that forgets ``<kind>_in_force`` is found in the rule's rollout (rollout_env_args)."""
+    source = Path(PLUGIN).read_text()
+    forgetful = source.replace('eco = any(r.get("kind") == "eco_mode" for r in state.get("rules", []))', "eco = False")
+    assert forgetful != source
+    (tmp_path / "forgetful.py").write_text(forgetful)
+    assert main(["--plugin", str(tmp_path / "forgetful.py"), "check-task", "thermostat", "--teacher", REPLIES]) == 1
+    out = capsys.readouterr().out
+    assert "thermostat: stateless (rule eco_mode): step 3: facts_from_state" in out
+    assert "'eco_mode_in_force': False} != state_facts {" in out
