@@ -68,6 +68,10 @@ def test_a_rule_arriving_under_the_tasks_own_info_key_is_shown_by_play_and_the_h
     rules = [(f["step"], f["players"][0]["rule"]) for f in frames if f["players"][0]["rule"]]
     assert len(rules) == 1 and rules[0][0] == 2 and rules[0][1].startswith("Eco mode")
     assert any("coast_down" in f["players"][0]["new_functions"] for f in frames)
+    # the task's own board (Task.board): one row of degrees with the room's temperature on it
+    board = frames[0]["players"][0]["board"]
+    assert board["kind"] == "grid" and board["width"] == 41 and board["units"][0]["cell"] == [0, 28]
+    assert board["text"].startswith("...") and "Temperature 28" in board["text"]
 
 
 def test_a_plugin_task_is_named_in_the_help_of_task_options(capsys):
@@ -128,7 +132,7 @@ def test_the_served_own_task_decides_adopts_its_rule_and_plays_viewer_episodes_w
             assert answer["action"] == 0 and answer["stages"][1]["chosen"] == "coast_down"
             body = {"task": "thermostat", "policies": ["teacher-program"], "seed": 3, "env_args": {"eco_at": 2}}
             snapshot = client.post("/v1/episodes", json=body).json()
-            assert snapshot["players"][0]["board"]["kind"] == "text"
+            assert snapshot["players"][0]["board"]["kind"] == "grid"
             rules = []
             for _ in range(3):
                 snapshot = client.post(f"/v1/episodes/{snapshot['episode']}/step").json()

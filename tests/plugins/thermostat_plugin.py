@@ -236,6 +236,18 @@ class ThermostatTask(Task):
             raise UserError(f"the act stage must return 0, 1 or 2, got {result!r}")
         return result
 
+    def board(self, env: gym.Env, done: bool = False) -> dict[str, Any]:
+        """The viewer's picture: one row of degrees, the band marked, the room's temperature as a unit."""
+        e = env.unwrapped
+        band = [[0, t] for t in range(LOW, HIGH + 1)]
+        return {
+            "kind": "grid",
+            "height": 1,
+            "width": MAX_T + 1,
+            "marked": band,
+            "units": [{"cell": [0, e.temp], "label": "T", "role": "pursuer"}],
+        }
+
     def describe(self, env: gym.Env) -> str:
         e = env.unwrapped
         bar = "".join("#" if i == e.temp else ("=" if LOW <= i <= HIGH else ".") for i in range(MAX_T + 1))

@@ -292,6 +292,15 @@ class Task(ABC):
         """The state as text, for ``play`` and for prompts (tasks override with their own rendering)."""
         return str(env.unwrapped)
 
+    def board(self, env: gym.Env, done: bool = False) -> dict[str, Any] | None:
+        """What the viewer draws for the state (``serve``'s ``/`` and ``play --html``), or None for the
+        ``describe`` text alone. A grid: ``{"kind": "grid", "height": H, "width": W, "units": [{"cell": [r, c],
+        "label": str, "role": "pursuer" | "evader" | "caught"}], "obstacles": [[r, c], ...], "marked": [[r, c],
+        ...], "labels": [{"cell": [r, c], "label": str}], "walls": [[[r, c], [r, c + 1]], ...]}`` (all but the
+        first three optional); cards: ``{"kind": "cards", "player": [int], "dealer": [int]}`` (0: face down).
+        ``done``: the episode has ended (a card game shows its hidden cards then)."""
+        return None
+
     def frame(self, env: gym.Env) -> Any:
         """The state as a PIL image for ``play --render``, or None when the task draws no pictures."""
         return None
