@@ -169,3 +169,11 @@ def test_check_task_compares_the_stateless_views_after_a_rule_arrives_too(tmp_pa
     out = capsys.readouterr().out
     assert "thermostat: stateless (rule eco_mode): step 3: facts_from_state" in out
     assert "'eco_mode_in_force': False} != state_facts {" in out
+
+
+def test_an_option_value_the_env_refuses_is_one_line(capsys):
+    argv = ["--plugin", PLUGIN, "eval", "--task", "thermostat", "--policy", "optimal", "--quiet"]
+    assert main([*argv, "--env-arg", "eco_at=abc"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "bad environment argument for task 'thermostat' (eco_at='abc'): ValueError: invalid literal" in err
