@@ -177,3 +177,12 @@ def test_an_option_value_the_env_refuses_is_one_line(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "bad environment argument for task 'thermostat' (eco_at='abc'): ValueError: invalid literal" in err
+
+
+def test_check_task_says_when_a_task_cannot_be_served(tmp_path, capsys):
+    source = Path(PLUGIN).read_text()
+    unserved = source[: source.index("    # --- serving ---")] + source[source.index("    def board(") :]
+    (tmp_path / "unserved.py").write_text(unserved)
+    assert main(["--plugin", str(tmp_path / "unserved.py"), "check-task", "thermostat", "--teacher", REPLIES]) == 0
+    out = capsys.readouterr().out
+    assert "thermostat: serving: no text_from_state" in out and "check-task thermostat: ok" in out

@@ -40,6 +40,11 @@ def check_task(
         if not base_problems:
             problems += _play_problems(task, "teacher-program", seed, episodes, {"teacher": teacher, "base_root": root})
             problems += _stateless_problems(task, teacher, root, seed)
+            if not task.supports_stateless() and notes is not None:
+                notes.append(
+                    "serving: no text_from_state (nor the other stateless views), so `serve` cannot decide "
+                    "from a state JSON (optional: README, Your own task)"
+                )
             for kind in task.rule_kinds():  # after a rule arrives too: <kind>_in_force and the rules in force
                 for env_args in task.rollout_env_args(kind)[:1]:
                     problems += _stateless_problems(task, teacher, root, seed, env_args, f" (rule {kind})")
