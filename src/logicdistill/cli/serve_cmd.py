@@ -166,18 +166,18 @@ def run(args: argparse.Namespace) -> int:
 def bind_socket(host: str, port: int) -> socket.socket:
     """The server's socket, bound before ``serving ... at`` is printed: a port already taken (another server)
     or a host this machine does not have is one line, not uvicorn's log and exit 3."""
+    # As uvicorn binds: IPv6 for a host with a colon, else IPv4 ("localhost" is 127.0.0.1, never ::1 alone).
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart reuses the port at once
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror as err:
-        raise UserError(f"cannot serve on --host {host}: {err.strerror}") from None
-    listening = socket.socket(family, kind, proto)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a restart reuses the port
-    try:
-        listening.bind(address)
+        listening.bind((host, port))
     except OSError as err:
         listening.close()
-        why = "already in use (another server?)" if err.errno == errno.EADDRINUSE else err.strerror
-        raise UserError(f"cannot serve on {host}:{port}: {why}; choose another with --port") from None
+        if err.errno == errno.EADDRINUSE:
+            raise UserError(
+                f"cannot serve on {host}:{port}: already in use (another server?); choose another with --port"
+            ) from None
+        raise UserError(f"cannot serve on --host {host} --port {port}: {err.strerror or err}") from None
     return listening
 
 
