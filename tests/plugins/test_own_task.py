@@ -186,3 +186,15 @@ def test_check_task_says_when_a_task_cannot_be_served(tmp_path, capsys):
     assert main(["--plugin", str(tmp_path / "unserved.py"), "check-task", "thermostat", "--teacher", REPLIES]) == 0
     out = capsys.readouterr().out
     assert "thermostat: serving: no text_from_state" in out and "check-task thermostat: ok" in out
+
+
+def test_a_borrowed_run_says_on_which_task_its_accuracy_was_measured(capsys):
+    """The shipped pursuit adapter plays ld on a task with no run: its held-out figure is pursuit's."""
+    from logicdistill import plugins
+    from logicdistill.cli.eval_cmd import student_runs
+    from logicdistill.tasks import get_task
+
+    plugins.import_plugin(PLUGIN)
+    student_runs(get_task("thermostat"), ["ld-guard"], None)
+    err = capsys.readouterr().err
+    assert "student of ld-guard: run" in err and "held-out selection accuracy 1.000 on pursuit)" in err
