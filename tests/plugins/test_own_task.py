@@ -141,6 +141,7 @@ def test_the_served_own_task_decides_adopts_its_rule_and_plays_viewer_episodes_w
             for env_args, word in [
                 ({"flood_at": 2}, "no environment option 'flood_at'"),
                 ({"eco_at": "../x.json"}, ""),
+                ({"eco_at": "soon"}, "bad environment argument for task 'thermostat' (eco_at='soon'): ValueError"),
             ]:
                 refused = client.post("/v1/episodes", json={**body, "env_args": env_args})
                 assert refused.status_code == 422 and word in refused.json()["error"]

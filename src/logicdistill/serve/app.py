@@ -247,10 +247,9 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
             if student is not None and name in ("ld", "ld-generate") and "student" not in options:
                 options["student"] = student
             players.append((name, make_policy(task, name, service.settings, **options), make_env(task, kwargs)))
-    except (UserError, ValueError, TypeError) as err:  # ValueError, TypeError: an env refusing an option's value
+    except UserError as err:  # make_env turns an option value the env refuses into one too
         for _, policy, env in players:
             policy.close()
             env.close()
-        message = str(err) if isinstance(err, UserError) else f"bad environment option: {one_line(err)}"
-        raise RequestError(422 if body.scenario or body.env_args else 404, message) from None
+        raise RequestError(422 if body.scenario or body.env_args else 404, str(err)) from None
     return book.add(task, body.seed, players)
