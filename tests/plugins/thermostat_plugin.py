@@ -245,7 +245,7 @@ class ThermostatTask(Task):
             "height": 1,
             "width": MAX_T + 1,
             "marked": band,
-            "units": [{"cell": [0, e.temp], "label": "T", "role": "pursuer"}],
+            "units": [{"cell": np.array([0, e.temp]), "label": "T", "role": "pursuer"}],  # numpy: made JSON
         }
 
     def describe(self, env: gym.Env) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from logicdistill.serve.answers import jsonable
 from logicdistill.tasks.base import Task
 
 
@@ -13,8 +14,8 @@ def board(task: Task, env: Any, done: bool = False) -> dict[str, Any]:
     env = env.unwrapped
     text = task.describe(env)
     drawn = task.board(env, done)
-    if drawn is not None:  # the task draws itself (a plugin's grid or cards)
-        return {**drawn, "text": text}
+    if drawn is not None:  # the task draws itself (a plugin's grid or cards; numpy numbers become JSON ones)
+        return {**jsonable(drawn), "text": text}
     if task.name == "pursuit":
         state = task.state_json(env)
         marked = sorted({tuple(c) for e in env.active_events for c in e.marked_cells()})
