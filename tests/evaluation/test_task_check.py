@@ -13,8 +13,9 @@ from tests.functionbase.sample import REPLY
 def test_sound_toy_task_passes(recorded):
     notes = []
     assert check_task(CountTask(), recorded, notes=notes) == []
-    (note,) = notes  # the toy base has no conditions: the author is told, the task still passes
+    note, serving = notes  # the toy base has no conditions: the author is told, the task still passes
     assert "none of the 2 functions carries a checked condition" in note
+    assert serving.startswith("serving: no text_from_state")  # nor can it be served: told too
 
 
 @pytest.mark.parametrize("name", ["pursuit", "blackjack"])

@@ -7,6 +7,7 @@ on the same parent version reuses that version instead of asking the teacher aga
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from logicdistill import plugins
 from logicdistill.agent.runtime import FunctionRuntime
-from logicdistill.errors import FormatError
+from logicdistill.errors import FormatError, UserError
 from logicdistill.functionbase.store import BaseVersion
 from logicdistill.tasks.base import RuleEvent, Task
 from logicdistill.teacher.build import adopt_rule, build_base, default_store
@@ -48,11 +49,15 @@ class FunctionBaseSession:
         self.teacher = make_teacher(self.teacher_spec)
         self.rule_teacher = self.teacher if self.rule_teacher_spec is None else make_teacher(self.rule_teacher_spec)
         self.store = default_store(self.task, self.base_root)
+        try:  # before the sandbox starts: a recorded reply that is missing leaves no worker behind
+            note = self.teacher.base_note(self.task)
+        except UserError as err:
+            raise UserError(f"{err}{_stored_base_hint(self.store)}") from None
         # A sandbox given from outside is shared (the slots of a lockstep evaluation): its owner closes it.
         self._owns_sandbox = self.sandbox is None
         if self.sandbox is None:
             self.sandbox = Sandbox(workers=1)
-        base = self._stored(self.store.find(self.teacher.base_note(self.task)))
+        base = self._stored(self.store.find(note))
         if base is None:
             base = build_base(self.task, self.teacher, self.store, self.sandbox).base
         self.eq1_version = base.number
@@ -102,3 +107,23 @@ class FunctionBaseSession:
     def close(self) -> None:
         if self._owns_sandbox:
             self.sandbox.close()
+
+
+_EQ1_NOTE = re.compile(r"eq1 by (.+) rules [0-9a-f]+( reply [0-9a-f]+)?")
+
+
+def _stored_hint_text(store: Any) -> str:
+    for number in reversed(store.versions()):
+        found = _EQ1_NOTE.fullmatch(store.version(number).note)
+        if found:
+            return f"; the stored base (version {number}) was built with --teacher {found.group(1)}: pass that"
+    return ""
+
+
+def _stored_base_hint(store: Any) -> str:
+    """Which teacher built the Eq. 1 base already stored, when this session's teacher has no reply (a session
+    reuses the base of its own teacher only: ``base build --teacher recorded:DIR`` then ``eval`` without it)."""
+    try:
+        return _stored_hint_text(store)
+    except Exception:  # noqa: BLE001 - a hint only: a damaged store is reported where it is read
+        return ""

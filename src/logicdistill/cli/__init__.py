@@ -51,7 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _plugins_named(argv: list[str]) -> list[str]:
+    """The ``--plugin MODULE`` options before the subcommand, read ahead of the parser so that the tasks they
+    register are named in the subcommands' ``--help`` (``--task``: one of ...)."""
+    named = []
+    words = iter(argv)
+    for word in words:
+        if word == "--plugin":
+            named.append(next(words, ""))
+        elif word.startswith("--plugin="):
+            named.append(word.split("=", 1)[1])
+        elif not word.startswith("-"):  # the subcommand: global options end here
+            break
+    return [module for module in named if module]
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for module in _plugins_named(argv):
+        try:
+            plugins.import_plugin(module)
+        except UserError as err:  # a module the user named is needed: going on without it would mislead
+            print(f"logicdistill: error: {err}", file=sys.stderr)
+            return 2
     parser = build_parser()
     # Unknown options may be a task's own environment options (``--map`` for pursuit); commands that take
     # them check them against the task, the others refuse them as argparse would.
@@ -64,12 +86,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if getattr(args, "quiet", False) or not progress.on_terminal():
         progress.quiet_loading_bars()  # the model libraries' loading bars: none with --quiet, none in a log
-    for module in args.plugin:
-        try:
-            plugins.import_plugin(module)
-        except UserError as err:  # a module the user named is needed: going on without it would mislead
-            print(f"logicdistill: error: {err}", file=sys.stderr)
-            return 2
     from logicdistill.sandbox.shutdown import exit_on_signals
 
     try:

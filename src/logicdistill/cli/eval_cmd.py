@@ -217,7 +217,9 @@ def student_runs(task: Task, policies: list[str], run: str | None) -> dict[str, 
         folder = Path(record.folder or "")
         origin = "shipped with the package" if folder.resolve().is_relative_to(SHIPPED_DIR) else "distilled"
         accuracy = record.metrics.get("heldout_accuracy")
-        score = f", held-out selection accuracy {accuracy:.3f}" if isinstance(accuracy, (int, float)) else ""
+        # a borrowed run (the pursuit adapter on a task with none) was measured on its own task: say which
+        measured = "" if task.name in str(record.task).split(",") else f" on {record.task}"
+        score = f", held-out selection accuracy {accuracy:.3f}{measured}" if isinstance(accuracy, (int, float)) else ""
         print(f"student of {name}: run {folder} ({origin}{score})", file=sys.stderr)
         chosen[name] = str(folder)
     return chosen
@@ -278,8 +280,9 @@ def run_play(args: argparse.Namespace) -> int:
 
     def on_step(t: int, action: Any, obs: Any, reward: float, info: dict[str, Any]) -> None:
         print("=== start" if t == 0 else f"--- step {t}: action {_action_text(action)}  reward {reward:+g}")
-        if info.get("new_rule"):
-            print(f"NEW RULE: {info['new_rule']}")
+        arrived = task.arrived_rules_text(env, info)
+        if arrived:
+            print(f"NEW RULE: {arrived}")
         if policy.last_trace:
             print(policy.last_trace)
         print(task.describe(env))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import ipaddress
 import os
 import signal
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_options.from_args(args)
     options = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
-    listening = listen(args.host, args.port)  # before the warning and the load: a port in use is one line
+    listening = bind_socket(args.host, args.port)  # a taken port fails here, before any model loads (or warning)
     warning = exposure_warning(args.host, api_key)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -147,10 +148,9 @@ def run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
     )
-    port = listening.getsockname()[1]  # --port 0: the port the system chose, for the client to use
-    host = f"[{args.host}]" if ":" in args.host else args.host
+    port = listening.getsockname()[1]  # the one the system gave for --port 0
     print(
-        f"serving {args.task}/{args.policy} at http://{host}:{port} (viewer /, API docs /docs); "
+        f"serving {args.task}/{args.policy} at http://{args.host}:{port} (viewer /, API docs /docs); "
         "SIGTERM or Ctrl-C stops it",
         flush=True,
     )
@@ -158,27 +158,27 @@ def run(args: argparse.Namespace) -> int:
     try:
         server.run(sockets=[listening])
     finally:
-        service.close()
         listening.close()
+        service.close()
     return 0
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host``:``port`` for uvicorn; a port in use or a host that does not resolve is one
-    line (uvicorn would log it and exit 1 after starting the application)."""
+def bind_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before ``serving ... at`` is printed: a port already taken (another server)
+    or a host this machine does not have is one line, not uvicorn's log and exit 3."""
+    # As uvicorn binds: IPv6 for a host with a colon, else IPv4 ("localhost" is 127.0.0.1, never ::1 alone).
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart reuses the port at once
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        sock = socket.socket(family, kind, proto)
-    except (OSError, UnicodeError) as err:
-        raise UserError(f"cannot listen on {host}:{port}: {getattr(err, 'strerror', None) or err}") from None
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.set_inheritable(True)
+        listening.bind((host, port))
     except OSError as err:
-        sock.close()
-        raise UserError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
-    return sock
+        listening.close()
+        if err.errno == errno.EADDRINUSE:
+            raise UserError(
+                f"cannot serve on {host}:{port}: already in use (another server?); choose another with --port"
+            ) from None
+        raise UserError(f"cannot serve on --host {host} --port {port}: {err.strerror or err}") from None
+    return listening
 
 
 class DrainingServer:

@@ -93,7 +93,10 @@ def format_table(results: list[EvalResult], reference: str | None = None, scenar
         f"task={first.task}{where} episodes={first.episodes} seeds={first.seed}..{first.seed + first.episodes - 1}"
     )
     if ref is not None and any(n in RATIO_METRICS for n in names):
-        out.append(f"(1.23x): the value divided by {ref.policy}'s; (n=K): an average over K captured episodes")
+        # (n=K) is printed only beside averages over captured episodes, which only capture tasks have.
+        per_capture = any("capture_rate" in r.metrics and n in PER_CAPTURE for r in results for n in names)
+        note = "; (n=K): an average over K captured episodes" if per_capture else ""
+        out.append(f"(1.23x): the value divided by {ref.policy}'s{note}")
     if scenario and any(r.policy == PLAIN_ORACLE for r in results):
         out.append(f"{PLAIN_ORACLE} (plain rules): the oracle of the task without the scenario's new rules")
     return "\n".join(out)

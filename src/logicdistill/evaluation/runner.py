@@ -84,6 +84,13 @@ def make_env(task: Task, env_kwargs: dict[str, Any]) -> gym.Env:
         return task.make_env(**env_kwargs)
     except TypeError as err:
         raise UserError(f"bad environment argument for task {task.name!r}: {_env_arg_problem(err)}") from None
+    except ValueError as err:  # an argument of the right name the env refuses (--env-arg steps=abc)
+        if not env_kwargs:
+            raise  # with no argument, the task itself is broken: a bug to see whole
+        given = ", ".join(f"{k}={v!r}" for k, v in env_kwargs.items())
+        raise UserError(
+            f"bad environment argument for task {task.name!r} ({given}): {type(err).__name__}: {str(err)[:200]}"
+        ) from None
 
 
 def _env_arg_problem(err: TypeError) -> str:

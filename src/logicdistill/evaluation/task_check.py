@@ -40,6 +40,14 @@ def check_task(
         if not base_problems:
             problems += _play_problems(task, "teacher-program", seed, episodes, {"teacher": teacher, "base_root": root})
             problems += _stateless_problems(task, teacher, root, seed)
+            if not task.supports_stateless() and notes is not None:
+                notes.append(
+                    "serving: no text_from_state (nor the other stateless views), so `serve` cannot decide "
+                    "from a state JSON (optional: README, Your own task)"
+                )
+            for kind in task.rule_kinds():  # after a rule arrives too: <kind>_in_force and the rules in force
+                for env_args in task.rollout_env_args(kind)[:1]:
+                    problems += _stateless_problems(task, teacher, root, seed, env_args, f" (rule {kind})")
     if "optimal" in task.policies():
         problems += _play_problems(task, "optimal", seed, episodes, {})
     return problems
@@ -184,14 +192,18 @@ def _play_problems(task: Task, policy: str, seed: int, episodes: int, options: d
     return []
 
 
-def _stateless_problems(task: Task, teacher: Any, root: str, seed: int, steps: int = 20) -> list[str]:
-    """A decision from the state JSON alone equals the live one (facts, text, action), step by step."""
+def _stateless_problems(
+    task: Task, teacher: Any, root: str, seed: int, env_args: dict[str, Any] | None = None, where: str = ""
+) -> list[str]:
+    """A decision from the state JSON alone equals the live one (facts, text, action), step by step, in the
+    environment ``env_args`` make (``where`` names it in the problem lines)."""
+    steps = 20
     if not task.supports_stateless():
         return []  # optional: the task cannot be served, and says so when asked to be
     from logicdistill.agent.stateless import engine_for, read_state
     from logicdistill.agent.teacher_program import TeacherProgramPolicy
 
-    env = make_env(task, {})
+    env = make_env(task, env_args or {})
     policy = TeacherProgramPolicy(task, teacher=teacher, base_root=root)
     try:
         engine = engine_for(task, policy)
@@ -200,21 +212,22 @@ def _stateless_problems(task: Task, teacher: Any, root: str, seed: int, steps: i
         for t in range(steps):
             state = json.loads(json.dumps(task.state_json(env.unwrapped)))
             inputs = read_state(task, state)
-            if inputs.facts != task.state_facts(env.unwrapped):
-                return [f"stateless: step {t}: facts_from_state {inputs.facts} != state_facts {task.state_facts(env)}"]
+            live_facts = task.state_facts(env.unwrapped)
+            if inputs.facts != live_facts:
+                return [f"stateless{where}: step {t}: facts_from_state {inputs.facts} != state_facts {live_facts}"]
             if inputs.text != task.state_text(env.unwrapped):
-                return [f"stateless: step {t}: text_from_state differs from state_text"]
+                return [f"stateless{where}: step {t}: text_from_state differs from state_text"]
             live = policy.act(obs, info)
             served = engine.decide_many([(inputs, engine.rules.base_for(inputs.rules))])[0]
             want = json.loads(json.dumps(live, default=lambda o: o.tolist()))
             got = json.loads(json.dumps(served.action, default=lambda o: o.tolist()))
             if got != want:
-                return [f"stateless: step {t}: the decision from the state JSON is {got}, the live one {want}"]
+                return [f"stateless{where}: step {t}: the decision from the state JSON is {got}, the live one {want}"]
             obs, _, terminated, truncated, info = env.step(live)
             if terminated or truncated:
                 break
     except Exception as err:
-        return [f"stateless: deciding from the state JSON failed: {one_line(err)}"]
+        return [f"stateless{where}: deciding from the state JSON failed: {one_line(err)}"]
     finally:
         policy.close()
         env.close()

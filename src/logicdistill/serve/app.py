@@ -287,6 +287,7 @@ def _task_info(task: Any) -> dict[str, Any]:
         "state_format": state_format,
         "policies": sorted(names(policy_specs(task).values())),
         "scenarios": scenarios,
+        "options": task.env_options(),
     }
 
 
@@ -304,6 +305,12 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
         # the command line also takes a scenario's JSON file; over HTTP that would open the server's files
         raise RequestError(422, f"scenario {body.scenario[:64]!r}: a scenario's name, not a path")
     kwargs: dict[str, Any] = {"scenario": body.scenario} if body.scenario else {}
+    offered = task.env_options()
+    unknown = sorted(set(body.env_args) - set(offered))
+    if unknown:
+        known = ", ".join(offered) or "none"
+        raise RequestError(422, f"task {task.name!r} has no environment option {unknown[0]!r} (it has: {known})")
+    kwargs.update(body.env_args)
     served = service.served(None, None)
     student = getattr(served.policy, "student", None)
     players = []
@@ -314,9 +321,9 @@ def _start_episode(service: DecisionService, book: EpisodeBook, body: EpisodeReq
             if student is not None and name in ("ld", "ld-generate") and "student" not in options:
                 options["student"] = student
             players.append((name, make_policy(task, name, service.settings, **options), make_env(task, kwargs)))
-    except UserError as err:
+    except UserError as err:  # make_env turns an option value the env refuses into one too
         for _, policy, env in players:
             policy.close()
             env.close()
-        raise RequestError(422 if body.scenario else 404, str(err)) from None
+        raise RequestError(422 if body.scenario or body.env_args else 404, str(err)) from None
     return book.add(task, body.seed, players, shared=student)

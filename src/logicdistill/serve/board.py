@@ -1,9 +1,11 @@
-"""What the viewer draws for a state: a grid (pursuit, taxi), cards (21 Points), or a plugin task's text."""
+"""What the viewer draws for a state: the task's own ``Task.board`` when it has one, else a grid (pursuit,
+taxi), cards (21 Points), or the task's ``describe`` text."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from logicdistill.serve.answers import jsonable
 from logicdistill.tasks.base import Task
 
 
@@ -11,6 +13,9 @@ def board(task: Task, env: Any, done: bool = False) -> dict[str, Any]:
     """The board as JSON for the page: ``kind`` says how to draw it; ``text`` is always there."""
     env = env.unwrapped
     text = task.describe(env)
+    drawn = task.board(env, done)
+    if drawn is not None:  # the task draws itself (a plugin's grid or cards; numpy numbers become JSON ones)
+        return {**jsonable(drawn), "text": text}
     if task.name == "pursuit":
         state = task.state_json(env)
         marked = sorted({tuple(c) for e in env.active_events for c in e.marked_cells()})

@@ -90,7 +90,7 @@ class Episode:
                     "board": board(self.task, p.env, p.done),
                     "done": p.done,
                     "total": p.total,
-                    "rule": p.info.get("new_rule"),
+                    "rule": self.task.arrived_rules_text(p.env, p.info),
                     **move,
                 }
                 for p, move in zip(self.players, moves, strict=True)

@@ -38,7 +38,7 @@ class Recorder:
             "board": board(self.task, env, done),
             "done": done,
             "total": self.total,
-            "rule": info.get("new_rule"),
+            "rule": self.task.arrived_rules_text(env, info),
             "action": jsonable(action),
             "reward": reward,
             "stages": [stage_answer(r) for r in records],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
+
+# A text value of an environment option over HTTP: a short name (no dot, no slash: never a file on the server).
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:-]{1,64}$")]
 
 
 class DecideRequest(BaseModel):
@@ -68,6 +71,9 @@ class TaskInfo(BaseModel):
     state_format: str = ""
     policies: list[str]
     scenarios: list[str] = Field(default_factory=list)
+    options: dict[str, str] = Field(
+        default_factory=dict, description="the task's environment options (name -> help), for an episode's env_args"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -80,3 +86,6 @@ class EpisodeRequest(BaseModel):
     policies: list[str] = Field(default_factory=list, max_length=4)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     scenario: str | None = Field(None, max_length=64)
+    # The task's own environment options (GET /v1/tasks/{task}: options), as a plugin's rule step or a map name:
+    # numbers, booleans and short names, never a file path (the server would read its own disk).
+    env_args: dict[str, StrictBool | StrictInt | StrictFloat | EnvName] = Field(default_factory=dict, max_length=16)

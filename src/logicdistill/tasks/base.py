@@ -187,6 +187,11 @@ class Task(ABC):
         ``state_facts`` while it is in force, is named ``<kind>_in_force``."""
         return []
 
+    def arrived_rules_text(self, env: gym.Env, info: dict[str, Any]) -> str | None:
+        """The text of the rules arriving with this step's info (``rule_events``), one per line, for ``play``'s
+        trace and the viewer; None when none arrives."""
+        return "\n".join(event.text for event in self.rule_events(env, info)) or None
+
     def rule_kinds(self) -> tuple[str, ...]:
         """The kinds of rule that may arrive mid-task; each gives the fact ``<kind>_in_force``. None by default."""
         return ()
@@ -292,6 +297,15 @@ class Task(ABC):
     def describe(self, env: gym.Env) -> str:
         """The state as text, for ``play`` and for prompts (tasks override with their own rendering)."""
         return str(env.unwrapped)
+
+    def board(self, env: gym.Env, done: bool = False) -> dict[str, Any] | None:
+        """What the viewer draws for the state (``serve``'s ``/`` and ``play --html``), or None for the
+        ``describe`` text alone. A grid: ``{"kind": "grid", "height": H, "width": W, "units": [{"cell": [r, c],
+        "label": str, "role": "pursuer" | "evader" | "caught"}], "obstacles": [[r, c], ...], "marked": [[r, c],
+        ...], "labels": [{"cell": [r, c], "label": str}], "walls": [[[r, c], [r, c + 1]], ...]}`` (all but the
+        first three optional); cards: ``{"kind": "cards", "player": [int], "dealer": [int]}`` (0: face down).
+        ``done``: the episode has ended (a card game shows its hidden cards then)."""
+        return None
 
     def frame(self, env: gym.Env) -> Any:
         """The state as a PIL image for ``play --render``, or None when the task draws no pictures."""

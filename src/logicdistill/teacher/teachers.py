@@ -94,9 +94,11 @@ class RecordedTeacher(Teacher):
             if path.is_file():
                 return path
         where = ", ".join(str(f / task.name) for f in folders)
+        option = "--teacher" if file == "eq1_base.md" else "--rule-teacher (or --teacher)"
         raise UserError(
-            f"no recorded teacher reply {file} for task {task.name!r} (looked in {where}): "
-            "put one there, or use a live teacher (--teacher / --rule-teacher openai:MODEL)"
+            f"no recorded teacher reply {file} for task {task.name!r} (looked in {where}): write it as "
+            f"DIR/{task.name}/{file} and pass {option} recorded:DIR (a plugin ships its replies in its task's "
+            "recorded_dir), or use a live teacher (--teacher / --rule-teacher openai:MODEL)"
         )
 
     def _read(self, task: Task, file: str, event: RuleEvent | None = None) -> str:

@@ -146,6 +146,11 @@
     const policies = $("policies").value.split(",").map((s) => s.trim()).filter(Boolean);
     const body = { task: $("task").value, seed: Number($("seed").value || 0), policies };
     if ($("scenario").value) body.scenario = $("scenario").value;
+    const envArgs = {};
+    for (const input of $("options").querySelectorAll("input")) {
+      if (input.value.trim()) envArgs[input.dataset.option] = optionValue(input.value.trim());
+    }
+    if (Object.keys(envArgs).length) body.env_args = envArgs;
     try {
       status("starting…");
       const snapshot = await api("POST", "/v1/episodes", body);
@@ -155,11 +160,23 @@
     } catch (err) { status(err.message, true); }
   }
 
+  // An option's text as the CLI's --env-arg reads it: an int, a decimal, true/false, else text.
+  function optionValue(text) {
+    if (/^-?\d+$/.test(text)) return Number.parseInt(text, 10);
+    if (/^-?(\d+\.\d*|\.\d+)$/.test(text)) return Number.parseFloat(text);
+    if (/^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
+    return text;
+  }
+
   async function loadTask() {
     try {
       const info = await api("GET", `/v1/tasks/${$("task").value}`);
       $("scenario").replaceChildren(el("option", { value: "", text: "none" }),
         ...info.scenarios.map((s) => el("option", { value: s, text: s })));
+      // The task's own environment options (a plugin's rule step, pursuit's map): a box each, empty = default.
+      $("options").replaceChildren(...Object.entries(info.options || {}).filter(([name]) => name !== "scenario")
+        .map(([name, help]) => el("label", { title: help }, name + " ",
+          el("input", { size: 8, "data-option": name, title: help }))));
       $("policies").title = "comma-separated, side by side; this task's: " + info.policies.join(", ");
     } catch (err) { status(err.message, true); }
   }
