@@ -195,7 +195,7 @@ CASES: list[Case] = [
     Case(
         "serve on a host that does not resolve",
         ("serve", "--task", "blackjack", "--policy", "teacher-program", "--host", "999.1.1.1"),
-        expect="cannot listen on 999.1.1.1:8000",
+        expect="cannot serve on --host 999.1.1.1 --port 8000",
     ),
     Case("demo --out is a file", ("demo", "--out", "{d}/afile"), expect="afile"),
     Case("demo --out under /proc", ("demo", "--out", "/proc/x/demo"), expect="/proc/x"),

@@ -379,19 +379,6 @@ def test_remote_policy_with_a_malformed_url_is_one_line(url, said):
     assert said in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
-    from logicdistill.cli import main
-
-    monkeypatch.setenv("LOGICDISTILL_HOME", str(tmp_path))
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        code = main(["serve", "--task", "blackjack", "--policy", "teacher-program", "--port", str(port)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and err == f"logicdistill: error: cannot listen on 127.0.0.1:{port}: Address already in use"
-
-
 def test_remote_policy_stops_reading_an_endless_answer(peer, monkeypatch):
     import logicdistill.client
 
