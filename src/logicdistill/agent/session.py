@@ -112,18 +112,14 @@ class FunctionBaseSession:
 _EQ1_NOTE = re.compile(r"eq1 by (.+) rules [0-9a-f]+( reply [0-9a-f]+)?")
 
 
-def _stored_hint_text(store: Any) -> str:
-    for number in reversed(store.versions()):
-        found = _EQ1_NOTE.fullmatch(store.version(number).note)
-        if found:
-            return f"; the stored base (version {number}) was built with --teacher {found.group(1)}: pass that"
-    return ""
-
-
 def _stored_base_hint(store: Any) -> str:
     """Which teacher built the Eq. 1 base already stored, when this session's teacher has no reply (a session
     reuses the base of its own teacher only: ``base build --teacher recorded:DIR`` then ``eval`` without it)."""
     try:
-        return _stored_hint_text(store)
+        for number in reversed(store.versions()):
+            found = _EQ1_NOTE.fullmatch(store.version(number).note)
+            if found:
+                return f"; the stored base (version {number}) was built with --teacher {found.group(1)}: pass that"
     except Exception:  # noqa: BLE001 - a hint only: a damaged store is reported where it is read
-        return ""
+        pass
+    return ""

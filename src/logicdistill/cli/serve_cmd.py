@@ -124,42 +124,37 @@ def run(args: argparse.Namespace) -> int:
     options = {"teacher": args.teacher, "rule_teacher": args.rule_teacher, "run": args.run}
     api_key = args.api_key or os.environ.get(API_KEY_ENV) or None
     listening = bind_socket(args.host, args.port)  # a taken port fails here, before any model loads (or warning)
-    warning = exposure_warning(args.host, api_key)
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    try:
-        service = DecisionService(
-            args.task,
-            args.policy,
-            options,
-            args.window_ms / 1000,
-            settings.episodes_at_once or 64,
-            args.deadline,
-            settings=settings,
+    with listening:  # closed however this ends: a failed start, a drained stop
+        warning = exposure_warning(args.host, api_key)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        try:
+            service = DecisionService(
+                args.task,
+                args.policy,
+                options,
+                args.window_ms / 1000,
+                settings.episodes_at_once or 64,
+                args.deadline,
+                settings=settings,
+            )
+        except RequestError as err:
+            raise UserError(err.message) from None
+        app = create_app(service, api_key, args.max_body)
+        app.router.on_shutdown.append(service.close)  # after the requests in flight: decision threads, sandboxes
+        config = uvicorn.Config(
+            app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
         )
-    except RequestError as err:
-        listening.close()
-        raise UserError(err.message) from None
-    except BaseException:
-        listening.close()
-        raise
-    app = create_app(service, api_key, args.max_body)
-    app.router.on_shutdown.append(service.close)  # after the requests in flight: decision threads, sandboxes
-    config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="info", access_log=False, timeout_graceful_shutdown=30
-    )
-    port = listening.getsockname()[1]  # the one the system gave for --port 0
-    print(
-        f"serving {args.task}/{args.policy} at http://{args.host}:{port} (viewer /, API docs /docs); "
-        "SIGTERM or Ctrl-C stops it",
-        flush=True,
-    )
-    server = DrainingServer(config)
-    try:
-        server.run(sockets=[listening])
-    finally:
-        listening.close()
-        service.close()
+        port = listening.getsockname()[1]  # the one the system gave for --port 0
+        print(
+            f"serving {args.task}/{args.policy} at http://{args.host}:{port} (viewer /, API docs /docs); "
+            "SIGTERM or Ctrl-C stops it",
+            flush=True,
+        )
+        try:
+            DrainingServer(config).run(sockets=[listening])
+        finally:
+            service.close()
     return 0
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from logicdistill.tasks.base import RuleEvent
 from logicdistill.tasks.pursuit.emergencies import DangerZone, EmergencyEvent, EvaderSprint, SlowedPursuer
+from logicdistill.tasks.pursuit.maps import MAX_SIDE
 from logicdistill.tasks.pursuit.rules import ACTIONS
 
 STATE_FORMAT = """\
@@ -111,7 +112,6 @@ def _jsonable(value: Any) -> Any:
 
 # -- Stateless decisions: the same views rebuilt from the state JSON alone (logicdistill serve) -------------
 
-MAX_SIDE = 32  # the map limit the CLI checks (cli/checks.py)
 MAX_STEPS = 100_000  # far beyond any episode; bounds the numbers that reach the prompt text
 MAX_HISTORY = 1000  # far beyond any step limit played; a longer history is refused, not scanned
 _CELL = {
